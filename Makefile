@@ -1,0 +1,71 @@
+# Two commands do everything on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LOCALES := nl fr
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test setup test-setup load translations messages bench chromium clean
+.DEFAULT_GOAL := run
+
+run: setup load
+	$(BIN)/kring serve
+
+test: test-setup chromium
+	$(BIN)/python -m pytest
+
+bench: test-setup load chromium
+	$(BIN)/python -m bench
+
+setup: $(VENV)/.installed web/static/vendor/htmx.min.js translations
+
+test-setup: setup $(VENV)/.installed-test
+
+load: setup
+	$(BIN)/kring load data
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# htmx comes from the npm registry at the version package-lock.json pins; nothing third-party is committed.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+web/static/vendor/htmx.min.js: node_modules/.package-lock.json
+	mkdir -p web/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+translations: $(VENV)/.installed $(foreach l,$(LOCALES),web/locales/$(l)/LC_MESSAGES/messages.mo)
+
+web/locales/%/LC_MESSAGES/messages.mo: web/locales/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -d web/locales -D messages -l $* 2>&1 | grep -v '^compiling' || true
+	@test -f $@ || { echo "could not compile $<"; exit 1; }
+
+# After changing texts: extract them, then update the catalogs (and translate what is new).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k N_ -o web/locales/messages.pot .
+	$(foreach l,$(LOCALES),$(BIN)/pybabel update --no-fuzzy-matching -i web/locales/messages.pot -d web/locales -D messages -l $(l);)
+
+# Browser tests drive Debian's Chromium; install it when apt can, else say what is missing.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing at $(CHROMIUM) and apt-get cannot install it here."; \
+	    echo "Install Debian's 'chromium' package (or set CHROMIUM=/path/to/chromium) and run make test again."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules web/static/vendor var web/locales/*/LC_MESSAGES/*.mo

@@ -1,0 +1,347 @@
+"""The queries behind finding groups: filters, full text (FTS5) and facet counts, per search.py's rules.
+
+The active listings of one data version are held in memory in their default order (their rank), with a
+bitmask per filter value; a search is then a few big-integer ANDs, and each facet count one popcount.
+Full text goes to SQLite FTS5 on the listing's own words, plus the translated labels of its facets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+
+import aiosqlite
+import msgspec
+from msgspec import Struct
+
+from server import i18n, labels, models, search
+
+_GROUP = msgspec.json.Decoder(models.Group)
+_ORG = msgspec.json.Decoder(models.Organization)
+_LINE = msgspec.json.Decoder(models.CrisisLine)
+_NAMES = msgspec.json.Decoder(dict[str, str])
+
+
+class Listing(Struct, kw_only=True):
+    """A listing as the server holds it: the record, its organization's name and its location."""
+
+    rank: int  # position in the default order; -1 when not active
+    rowid: int
+    group: models.Group
+    organization: models.Organization | None
+    lat: float | None
+    lon: float | None
+    place: models.KnownPlace | None
+
+    def facet_values(self, param: str) -> Iterable[str]:
+        g = self.group
+        if param == "kind":
+            return (g.kind,)
+        if param == "theme":
+            return g.themes
+        if param == "format":  # search.py: hybrid groups match both online and in_person
+            return ("hybrid", "online", "in_person") if g.format == "hybrid" else (g.format,)
+        if param == "lang":
+            return g.languages
+        if param == "access":
+            return [k for k in search.CHOICES["access"] if getattr(g.accessibility, k) is True]
+        if param == "audience":
+            return g.audience
+        value = getattr(g, param)
+        return () if value is None else (value,)
+
+    def summary(self, lang: str, distance: float | None = None) -> models.GroupSummary:
+        g = self.group
+        return models.GroupSummary(
+            id=g.id,
+            name=g.name,
+            kind=g.kind,
+            country=g.country,
+            format=g.format,
+            city=self.city(lang),
+            themes=g.themes,
+            languages=g.languages,
+            led_by=g.led_by,
+            cost=g.cost,
+            membership=g.membership,
+            last_checked=g.last_checked,
+            distance_km=distance,
+        )
+
+    def city(self, lang: str) -> str | None:
+        if self.group.place and self.group.place.city:
+            return self.group.place.city
+        return self.place.label(lang) if self.place else None
+
+
+class Results(Struct, kw_only=True):
+    filters: search.Filters
+    total: int
+    pages: int
+    items: list[tuple[Listing, float | None]]
+    counts: dict[str, dict[str, int]]
+    version: str
+
+
+def _sort_key(group: models.Group) -> tuple[int, str, str]:
+    return (-group.last_checked.toordinal(), search.normalise(group.name), group.id)
+
+
+_BLOCK_BITS = 4096
+_BLOCK = (1 << _BLOCK_BITS) - 1
+
+
+def _mask(positions: Iterable[int], size: int) -> int:
+    bits = bytearray((size + 7) // 8)
+    for i in positions:
+        bits[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(bits, "little")
+
+
+def _bits(mask: int) -> Iterable[int]:
+    """Positions of the set bits, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+class Snapshot:
+    """Everything visitors can see of one data version, ready to search."""
+
+    def __init__(
+        self,
+        version: str,
+        listings: list[Listing],
+        crisis_lines: list[models.CrisisLine],
+        places: dict[str, models.KnownPlace],
+    ) -> None:
+        self.version = version
+        self.by_id = {item.group.id: item for item in listings}
+        active = sorted((i for i in listings if i.group.status == "active"), key=lambda i: _sort_key(i.group))
+        for rank, item in enumerate(active):
+            item.rank = rank
+        self.active = active
+        self.by_rowid = {item.rowid: item.rank for item in active}
+        self.size = len(active)
+        self.everything = (1 << self.size) - 1
+        self.crisis_lines = crisis_lines
+        self.places = places
+        self.masks: dict[str, dict[str, int]] = {}
+        for param in search.LIST_PARAMS:
+            found: dict[str, list[int]] = {}
+            for item in active:
+                for value in item.facet_values(param):
+                    found.setdefault(value, []).append(item.rank)
+            self.masks[param] = {value: _mask(ranks, self.size) for value, ranks in found.items()}
+        # Each query word may also match the translated label of a facet value (in nl, fr and en).
+        self.label_words: list[tuple[frozenset[str], int]] = []
+        for param, table in (("kind", labels.KIND), ("theme", labels.THEME), ("audience", labels.AUDIENCE)):
+            for key, label in table.items():
+                mask = self.masks[param].get(key, 0)
+                if mask:
+                    texts = [i18n.gettext(lang, label) for lang in i18n.KNOWN_LOCALES]
+                    found_words = frozenset(w for text in texts for w in search.words(text))
+                    self.label_words.append((found_words, mask))
+        self._distances: OrderedDict[str, list[float | None]] = OrderedDict()
+        self._orders: dict[str, list[int]] = {}
+        self._text: OrderedDict[str, int] = OrderedDict()
+
+    # -- distances ------------------------------------------------------------------------
+
+    def distances(self, place_id: str) -> list[float | None]:
+        """Rounded distance from a place to each active listing (None: no location); kept for 64 places."""
+        found = self._distances.get(place_id)
+        if found is None:
+            place = self.places[place_id]
+            found = [
+                None if i.lat is None or i.lon is None else search.distance_km(place.lat, place.lon, i.lat, i.lon)
+                for i in self.active
+            ]
+            self._distances[place_id] = found
+            self._orders[place_id] = sorted(
+                (rank for rank, d in enumerate(found) if d is not None), key=lambda rank: (found[rank], rank)
+            )
+            if len(self._distances) > 64:
+                old, _ = self._distances.popitem(last=False)
+                del self._orders[old]
+        else:
+            self._distances.move_to_end(place_id)
+        return found
+
+    def near_mask(self, place_id: str, radius: int) -> int:
+        found = self.distances(place_id)
+        return _mask((rank for rank, d in enumerate(found) if d is not None and d <= radius), self.size)
+
+    # -- full text ------------------------------------------------------------------------
+
+    async def text_mask(self, conn: aiosqlite.Connection, query_words: tuple[str, ...]) -> int:
+        mask = self.everything
+        for word in query_words:
+            mask &= await self._word_mask(conn, word)
+            if not mask:
+                break
+        return mask
+
+    async def _word_mask(self, conn: aiosqlite.Connection, word: str) -> int:
+        cached = self._text.get(word)
+        if cached is not None:
+            self._text.move_to_end(word)
+            return cached
+        # `word` is [a-z0-9]+ (search.words), so it is safe inside an FTS5 string; * asks for a prefix.
+        async with conn.execute("SELECT rowid FROM listing_words WHERE words MATCH ?", (f'"{word}"*',)) as cur:
+            rows = await cur.fetchall()
+        by_rowid = self.by_rowid
+        mask = _mask((by_rowid[r] for (r,) in rows if r in by_rowid), self.size)
+        for label_words, label_mask in self.label_words:
+            if any(w.startswith(word) for w in label_words):
+                mask |= label_mask
+        self._text[word] = mask
+        if len(self._text) > 2048:
+            self._text.popitem(last=False)
+        return mask
+
+    # -- the search -----------------------------------------------------------------------
+
+    def _param_mask(self, param: str, values: tuple[str, ...]) -> int:
+        masks = self.masks[param]
+        if param in search.ALL_OF:
+            mask = self.everything
+            for value in values:
+                mask &= masks.get(value, 0)
+            return mask
+        mask = 0
+        for value in values:
+            mask |= masks.get(value, 0)
+        return mask
+
+    async def search(self, conn: aiosqlite.Connection, filters: search.Filters, *, lang: str) -> Results:
+        # The mask of each constraint; a facet's counts use every constraint but its own (OR facets).
+        constraints: dict[str, int] = {
+            param: self._param_mask(param, filters.selected(param))
+            for param in search.LIST_PARAMS
+            if filters.selected(param)
+        }
+        if filters.query_words:
+            constraints["q"] = await self.text_mask(conn, filters.query_words)
+        if filters.near:
+            constraints["near"] = self.near_mask(filters.near, filters.radius)
+        mask = self.everything
+        for value in constraints.values():
+            mask &= value
+        counts: dict[str, dict[str, int]] = {}
+        for param, table in self.masks.items():
+            base = mask
+            if param in constraints and param not in search.ALL_OF:
+                base = self.everything
+                for other, value in constraints.items():
+                    if other != param:
+                        base &= value
+            counts[param] = {value: (base & value_mask).bit_count() for value, value_mask in table.items()}
+        total = mask.bit_count()
+        start = (filters.page - 1) * search.PER_PAGE
+        page_ranks = self._page(mask, start, filters.near)
+        distances = self.distances(filters.near) if filters.near else None
+        items = [(self.active[r], distances[r] if distances else None) for r in page_ranks]
+        return Results(
+            filters=filters,
+            total=total,
+            pages=max(1, -(-total // search.PER_PAGE)),
+            items=items,
+            counts=counts,
+            version=self.version,
+        )
+
+    def _page(self, mask: int, start: int, near: str | None) -> list[int]:
+        if not mask or start >= mask.bit_count():
+            return []
+        if near is None:
+            base = 0
+            while (n := (mask & _BLOCK).bit_count()) <= start:  # skip whole blocks before the page
+                start -= n
+                mask >>= _BLOCK_BITS
+                base += _BLOCK_BITS
+            out = []
+            for rank in _bits(mask):
+                if start:
+                    start -= 1
+                    continue
+                out.append(base + rank)
+                if len(out) == search.PER_PAGE:
+                    break
+            return out
+        bits = mask.to_bytes((self.size + 7) // 8, "little")
+        out: list[int] = []
+        seen = 0
+        for rank in self._orders[near]:
+            if bits[rank >> 3] >> (rank & 7) & 1:
+                if seen >= start:
+                    out.append(rank)
+                    if len(out) == search.PER_PAGE:
+                        break
+                seen += 1
+        return out
+
+
+class Catalog:
+    """The current Snapshot, rebuilt when `kring load` (or a moderator) changes the data version."""
+
+    CHECK_EVERY = 2.0  # seconds between two looks at the data version
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.snapshot: Snapshot | None = None
+        self._checked = 0.0
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> Snapshot:
+        now = time.monotonic()
+        if self.snapshot is not None and now - self._checked < self.CHECK_EVERY:
+            return self.snapshot
+        async with self._lock:
+            if self.snapshot is None or time.monotonic() - self._checked >= self.CHECK_EVERY:
+                version = await self._version()
+                if self.snapshot is None or self.snapshot.version != version:
+                    self.snapshot = await self._build(version)
+                self._checked = time.monotonic()
+        return self.snapshot
+
+    async def _version(self) -> str:
+        async with self.conn.execute("SELECT value FROM meta WHERE key = 'data_version'") as cur:
+            row = await cur.fetchone()
+        return row[0] if row else ""
+
+    async def _build(self, version: str) -> Snapshot:
+        places: dict[str, models.KnownPlace] = {}
+        async with self.conn.execute("SELECT id, country, name, lat, lon, names FROM place") as cur:
+            async for pid, country, name, lat, lon, names in cur:
+                places[pid] = models.KnownPlace(pid, country, name, lat, lon, _NAMES.decode(names))
+        organizations: dict[str, models.Organization] = {}
+        async with self.conn.execute("SELECT doc FROM organization") as cur:
+            async for (doc,) in cur:
+                org = _ORG.decode(doc)
+                organizations[org.id] = org
+        listings: list[Listing] = []
+        async with self.conn.execute("SELECT rowid, doc FROM listing") as cur:
+            async for rowid, doc in cur:
+                group = _GROUP.decode(doc)
+                p = group.place
+                known = places.get(p.place_id) if p and p.place_id else None
+                lat = p.lat if p and p.lat is not None else (known.lat if known else None)
+                lon = p.lon if p and p.lon is not None else (known.lon if known else None)
+                listings.append(
+                    Listing(
+                        rank=-1,
+                        rowid=rowid,
+                        group=group,
+                        organization=organizations.get(group.organization or ""),
+                        lat=lat,
+                        lon=lon,
+                        place=known,
+                    )
+                )
+        async with self.conn.execute("SELECT doc FROM crisis_line ORDER BY position") as cur:
+            lines = [_LINE.decode(doc) async for (doc,) in cur]
+        return Snapshot(version, listings, lines, places)

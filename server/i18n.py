@@ -1,0 +1,78 @@
+"""Locales, Accept-Language negotiation and Babel translations for Jinja and Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "web" / "locales"
+DEFAULT = "nl"
+# The interface languages, each named in itself (for the language switch).
+KNOWN_LOCALES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    found = Translations.load(str(LOCALES_DIR), [lang], domain="messages")
+    if lang != "en" and not isinstance(found, Translations):
+        raise RuntimeError(f"no compiled translations for {lang!r} in {LOCALES_DIR}; run `make translations`")
+    return found
+
+
+def gettext(lang: str, message: str) -> str:
+    return translations(lang).gettext(message)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best of KNOWN_LOCALES for an Accept-Language header; DEFAULT when nothing matches."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().split("-")[0].lower()
+        if primary and quality > 0:
+            ranked.append((-quality, position, primary))
+    for _, _, primary in sorted(ranked):
+        if primary in KNOWN_LOCALES:
+            return primary
+    return DEFAULT
+
+
+@cache
+def language_name(code: str, lang: str) -> str:
+    """A spoken language's name in the interface language, e.g. ('fr', 'nl') -> 'Frans'."""
+    name = Locale(lang).languages.get(code, code)
+    return name[:1].upper() + name[1:]
+
+
+def date(value: dt.date, lang: str, form: str = "long") -> str:
+    return format_date(value, format=form, locale=lang)
+
+
+# Jinja: the i18n extension calls these with the template context, which carries `lang`.
+@pass_context
+def jinja_gettext(context: Any, message: str) -> str:
+    return translations(context["lang"]).gettext(message)
+
+
+@pass_context
+def jinja_ngettext(context: Any, singular: str, plural: str, n: int) -> str:
+    return translations(context["lang"]).ngettext(singular, plural, n)
+
+
+@pass_context
+def jinja_pgettext(context: Any, ctx: str, message: str) -> str:
+    return translations(context["lang"]).pgettext(ctx, message)

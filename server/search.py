@@ -1,0 +1,182 @@
+"""The search semantics, defined once: normalisation, words, filter parameters and their rules.
+
+The offline catalog of the service worker applies exactly these rules (DESIGN.md §5):
+- normalise: lower case, accents removed (NFKD, combining marks dropped), a few letters spelled out
+  (ß→ss, æ→ae, œ→oe, ø→o, ł→l, đ→d, þ→th);
+- words: maximal runs of [a-z0-9] in the normalised text;
+- q matches a listing when every query word is a prefix of one of the listing's words;
+- a list parameter matches when the listing has any of the chosen values (OR), except `access`, where
+  the listing must offer every chosen need (AND); lists of different parameters combine with AND;
+- format: `online` also matches hybrid groups and `in_person` also matches hybrid groups;
+- near + within: the listing has a location no further than `within` km (great-circle distance,
+  rounded to 0.1 km) from the place; listings without a location do not match;
+- order: with `near`, by rounded distance first; then the rank of the listing, which is its position
+  when all listings are sorted by last_checked (newest first), normalised name, then id.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Container, Iterable
+from typing import get_args
+
+from babel import Locale
+from msgspec import Struct
+
+from server import models
+
+PER_PAGE = 20
+MAX_PAGE = 10_000
+MAX_QUERY_LENGTH = 100
+MAX_QUERY_WORDS = 8
+WITHIN_CHOICES = (5, 10, 25, 50, 100)
+DEFAULT_WITHIN = 25
+
+_SPELLED_OUT = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_SPELLED_OUT))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalise(text))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius), rounded to 0.1 km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return round(2 * 6371.0088 * math.asin(math.sqrt(h)), 1)
+
+
+# The list parameters and the values each accepts. `lang` takes any ISO 639-1 code.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "kind": get_args(models.Kind),
+    "theme": get_args(models.Theme),
+    "format": get_args(models.Format),
+    "led_by": get_args(models.LedBy),
+    "cost": get_args(models.Cost),
+    "access": get_args(models.Access),
+    "audience": get_args(models.Audience),
+    "membership": get_args(models.Membership),
+}
+LIST_PARAMS = ("kind", "theme", "format", "lang", "led_by", "cost", "access", "audience", "membership")
+ALL_OF = frozenset({"access"})
+LANGUAGE_CODES = frozenset(code for code in Locale("en").languages if len(code) == 2)
+PARAMS = frozenset({"q", "near", "within", "page", *LIST_PARAMS})
+
+
+class Filters(Struct, frozen=True, kw_only=True):
+    q: str = ""
+    kind: tuple[str, ...] = ()
+    theme: tuple[str, ...] = ()
+    format: tuple[str, ...] = ()
+    near: str | None = None
+    within: int | None = None
+    lang: tuple[str, ...] = ()
+    led_by: tuple[str, ...] = ()
+    cost: tuple[str, ...] = ()
+    access: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    membership: tuple[str, ...] = ()
+    page: int = 1
+
+    @property
+    def radius(self) -> int:
+        return self.within or DEFAULT_WITHIN
+
+    @property
+    def query_words(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(words(self.q)))[:MAX_QUERY_WORDS]
+
+    def selected(self, param: str) -> tuple[str, ...]:
+        return getattr(self, param)
+
+    def is_empty(self) -> bool:
+        return self == Filters(page=self.page)
+
+    def to_params(self, *, page: int | None = None) -> list[tuple[str, str]]:
+        """The canonical query string of these filters (what the page URL and the API use)."""
+        out: list[tuple[str, str]] = []
+        if self.q:
+            out.append(("q", self.q))
+        for param in LIST_PARAMS:
+            out.extend((param, value) for value in getattr(self, param))
+        if self.near:
+            out.append(("near", self.near))
+            if self.within:
+                out.append(("within", str(self.within)))
+        page = self.page if page is None else page
+        if page > 1:
+            out.append(("page", str(page)))
+        return out
+
+
+class ParamError(Struct, frozen=True):
+    """A parameter value that was not understood; `problem` is a key of server/labels.py PROBLEMS."""
+
+    param: str
+    value: str
+    problem: str
+
+
+def parse_filters(
+    items: Iterable[tuple[str, str]], *, place_ids: Container[str]
+) -> tuple[Filters, list[ParamError]]:
+    """Read filter parameters, keeping every valid value and reporting each invalid one."""
+    errors: list[ParamError] = []
+    lists: dict[str, list[str]] = {p: [] for p in LIST_PARAMS}
+    single: dict[str, str] = {}
+    for key, raw in items:
+        value = raw.strip()
+        if key not in PARAMS:
+            errors.append(ParamError(key, raw[:60], "unknown_param"))
+        elif key in lists:
+            if not value:
+                continue
+            allowed = CHOICES.get(key)
+            ok = value in allowed if allowed is not None else value in LANGUAGE_CODES
+            if not ok:
+                errors.append(ParamError(key, raw[:60], "unknown_value"))
+            elif value not in lists[key]:
+                lists[key].append(value)
+        elif key in single:
+            errors.append(ParamError(key, raw[:60], "repeated"))
+        else:
+            single[key] = value
+    q = single.get("q", "")
+    if len(q) > MAX_QUERY_LENGTH:
+        errors.append(ParamError("q", q[:60], "too_long"))
+        q = ""
+    near = single.get("near") or None
+    if near is not None and near not in place_ids:
+        errors.append(ParamError("near", near[:60], "unknown_place"))
+        near = None
+    within = None
+    if single.get("within"):
+        raw = single["within"]
+        if raw.isdigit() and int(raw) in WITHIN_CHOICES:
+            within = int(raw)
+        else:
+            errors.append(ParamError("within", raw[:60], "not_a_distance"))
+    page = 1
+    if single.get("page"):
+        raw = single["page"]
+        if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
+            page = int(raw)
+        else:
+            errors.append(ParamError("page", raw[:60], "not_a_page"))
+    filters = Filters(
+        q=q,
+        near=near,
+        within=within if near else None,
+        page=page,
+        **{param: tuple(values) for param, values in lists.items()},
+    )
+    return filters, errors

@@ -42,6 +42,8 @@ class Listing(Struct, kw_only=True):
         if param == "theme":
             return g.themes
         if param == "format":  # search.py: hybrid groups match both online and in_person
+            if g.format is None:
+                return ()
             return ("hybrid", "online", "in_person") if g.format == "hybrid" else (g.format,)
         if param == "lang":
             return g.languages

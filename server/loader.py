@@ -87,7 +87,11 @@ def data_files(folder: Path) -> Iterator[tuple[Path, type[msgspec.Struct] | None
 
 
 class _Lines:
-    """Finds the line of a path like $.group[3].place.city in a hand-written TOML file."""
+    """Finds the line of a path like $.group[3].place.city in a hand-written TOML file.
+
+    The line is the one whose key (with its table header, or dotted) shares the most names with the path;
+    when a field is missing, that is the line of the record's [[table]] header.
+    """
 
     _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"-]+?)\s*\]\]?\s*(#.*)?$")
     _KEY = re.compile(r"^\s*([A-Za-z0-9_\"-]+(?:\s*\.\s*[A-Za-z0-9_\"-]+)*)\s*=")
@@ -100,49 +104,36 @@ class _Lines:
             return 1
         table, *rest = path
         index = rest.pop(0) if rest and isinstance(rest[0], int) else 0
+        names = [str(p) for p in rest if not isinstance(p, int)]
         start, end = self._nth_table(str(table), index)
-        line = start
-        prefix = str(table)
-        for part in rest:
-            if isinstance(part, int):
+        best, best_shared = start, 0
+        current: list[str] = []
+        for i in range(start + 1, end):
+            text = self.lines[i]
+            if header := self._HEADER.match(text):
+                current = header.group(1).replace('"', "").split(".")[1:]
+                parts = current
+            elif key := self._KEY.match(text):
+                parts = current + re.sub(r"[\s\"]", "", key.group(1)).split(".")
+            else:
                 continue
-            found = self._in_range(start, end, prefix, str(part))
-            if found is None:
-                break
-            line, start, end = found
-            prefix = f"{prefix}.{part}"
-        return line + 1
+            shared = 0
+            while shared < min(len(parts), len(names)) and parts[shared] == names[shared]:
+                shared += 1
+            if shared > best_shared:
+                best, best_shared = i, shared
+        return best + 1
 
     def _nth_table(self, name: str, index: int) -> tuple[int, int]:
-        seen = -1
-        for i, text in enumerate(self.lines):
-            m = self._HEADER.match(text)
-            if m and m.group(1) == name and text.strip().startswith("[["):
-                seen += 1
-                if seen == index:
-                    return i, self._next_array_header(i + 1, name)
-        return 0, len(self.lines)
-
-    def _next_array_header(self, start: int, name: str) -> int:
-        for i in range(start, len(self.lines)):
-            if self.lines[i].strip().startswith(f"[[{name}]]"):
-                return i
-        return len(self.lines)
-
-    def _in_range(self, start: int, end: int, prefix: str, key: str) -> tuple[int, int, int] | None:
-        for i in range(start, end):
-            text = self.lines[i]
-            m = self._HEADER.match(text)
-            if m and m.group(1) == f"{prefix}.{key}":
-                stop = next((j for j in range(i + 1, end) if self._HEADER.match(self.lines[j])), end)
-                return i, i + 1, stop
-            k = self._KEY.match(text)
-            if k and re.sub(r"\s", "", k.group(1)).split(".")[0] == key:
-                return i, i, i + 1
-        return None
+        """The lines of the index-th [[name]] record: from its header to the next [[name]] or the end."""
+        headers = [i for i, text in enumerate(self.lines) if text.strip().startswith(f"[[{name}]]")]
+        if index >= len(headers):
+            return 0, len(self.lines)
+        stop = headers[index + 1] if index + 1 < len(headers) else len(self.lines)
+        return headers[index], stop
 
 
-_MSGSPEC_PATH = re.compile(r" - at `\$(.*)`$")
+_MSGSPEC_PATH = re.compile(r" - at (?:`key` in )?`\$(.*)`$")
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]")
 
 
@@ -289,7 +280,7 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
         for code in group.languages:
             if code not in search.LANGUAGE_CODES:
                 yield at(group, "languages", f"{code!r} is not an ISO 639-1 language code")
-        if group.format != "online" and not (group.place and (group.place.city or group.place.place_id)):
+        if group.format in ("in_person", "hybrid") and not (group.place and (group.place.city or group.place.place_id)):
             yield at(group, "place", "a group that meets in person needs at least place.city or place.place_id")
         place = group.place
         if place:

@@ -112,7 +112,8 @@ class Group(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True
     country: Country
     themes: list[Theme] = []
     audience: list[Audience] = []
-    format: Format
+    # Not given for organizations whose groups meet in many towns: the page says "ask the organizer".
+    format: Format | None = None
     place: Place | None = None
     languages: list[LangCode] = []
     led_by: LedBy | None = None
@@ -209,7 +210,7 @@ class GroupSummary(Struct, kw_only=True):
     name: str
     kind: Kind
     country: Country
-    format: Format
+    format: Format | None = None
     city: str | None = None
     themes: list[Theme] = []
     languages: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 
 from server import models, search
 from server.catalog import Catalog
@@ -54,7 +54,7 @@ class GroupsController(Controller):
         )
 
     @get("/groups/{group_id:str}", operation_id="getGroup")
-    async def get_group(self, request: Request, group_id: str) -> models.Group:
+    async def get_group(self, request: Request, group_id: FromPath[str]) -> models.Group:
         """One listing, with every known field; unknown fields are left out."""
         catalog: Catalog = request.app.state.catalog
         listing = (await catalog.current()).by_id.get(group_id)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Router, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
@@ -71,13 +72,13 @@ def page_url(lang: str, filters: search.Filters, page: int | None = None) -> str
 
 
 @get("/", name="home", cache=True)
-async def home(request: Request, lang: str) -> Template:
+async def home(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
     return render(request, lang, "pages/home.html", total=snapshot.size)
 
 
 @get("/groups", name="groups", cache=True)
-async def groups(request: Request, lang: str) -> Template:
+async def groups(request: Request, lang: FromPath[str]) -> Template:
     results, problems, snapshot = await _search(request, lang)
     return render(
         request,
@@ -93,7 +94,7 @@ async def groups(request: Request, lang: str) -> Template:
 
 
 @get("/groups/results", name="results", cache=True)
-async def results(request: Request, lang: str) -> Template:
+async def results(request: Request, lang: FromPath[str]) -> Template:
     """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
     found, problems, snapshot = await _search(request, lang)
     return render(
@@ -110,7 +111,7 @@ async def results(request: Request, lang: str) -> Template:
 
 
 @get("/groups/{group_id:str}", name="group")
-async def group(request: Request, lang: str, group_id: str) -> Template:
+async def group(request: Request, lang: FromPath[str], group_id: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
     listing = snapshot.by_id.get(group_id)
     if listing is None:
@@ -126,13 +127,13 @@ def crisis_sections(lines: list[models.CrisisLine]) -> list[tuple[str, list[mode
 
 
 @get("/crisis", name="crisis", cache=True)
-async def crisis(request: Request, lang: str) -> Template:
+async def crisis(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
     return render(request, lang, "pages/crisis.html", sections=crisis_sections(snapshot.crisis_lines))
 
 
 @get("/about", name="about", cache=True)
-async def about(request: Request, lang: str) -> Template:
+async def about(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
     return render(request, lang, "pages/about.html", snapshot=snapshot)
 

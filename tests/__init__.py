@@ -1,0 +1,1 @@
+"""Kring tests: pytest with Litestar's test client; browser/ drives Chromium with Playwright."""

@@ -1,0 +1,177 @@
+"""A small, made-up set of listings that covers every filter value, for tests only (never loaded by make run)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from server import loader, models
+
+SOURCE = "test fixture: made up for Kring's tests, not a real group"
+
+
+def group(id: str, name: str, **fields: object) -> models.Group:
+    fields.setdefault("kind", "support_group")
+    fields.setdefault("country", "BE")
+    fields.setdefault("last_checked", dt.date(2026, 1, 1))
+    return models.Group(id=id, name=name, source=SOURCE, **fields)  # type: ignore[arg-type]
+
+
+def place(place_id: str, **fields: object) -> models.Place:
+    return models.Place(place_id=place_id, **fields)  # type: ignore[arg-type]
+
+
+def groups() -> list[models.Group]:
+    A = models.Accessibility
+    return [
+        group(
+            "test-rouwgroep-gent",
+            "Rouwgroep Gent",
+            themes=["grief", "suicide_bereavement"],
+            format="in_person",
+            place=place("be-gent"),
+            languages=["nl"],
+            led_by="professional",
+            membership="closed",
+            cost="paid",
+            accessibility=A(wheelchair=True, hearing_loop=True),
+            audience=["adults"],
+            last_checked=dt.date(2026, 6, 1),
+            organization="test-org",
+        ),
+        group(
+            "test-cafe-ecoute",
+            "Café Écoute Bruxelles",
+            kind="talk_circle",
+            themes=["emotions_general", "loneliness"],
+            format="hybrid",
+            place=place("be-brussels", lat=50.8466, lon=4.3528),
+            languages=["fr", "nl"],
+            led_by="volunteer",
+            membership="open",
+            cost="free",
+            accessibility=A(wheelchair=True),
+            audience=["adults", "expats"],
+            last_checked=dt.date(2026, 6, 1),
+        ),
+        group(
+            "test-angst-online",
+            "Angst en paniek – online lotgenoten",
+            country="NL",
+            themes=["anxiety"],
+            format="online",
+            languages=["nl"],
+            led_by="peer",
+            membership="open",
+            cost="free",
+            audience=["young_adults", "students"],
+            last_checked=dt.date(2026, 3, 1),
+        ),
+        group(
+            "test-therapy-utrecht",
+            "Groepstherapie depressie Utrecht",
+            kind="group_therapy",
+            country="NL",
+            themes=["depression"],
+            format="in_person",
+            place=place("nl-utrecht"),
+            languages=["nl", "en"],
+            led_by="professional",
+            membership="closed",
+            registration="intake",
+            cost="paid",
+            accessibility=A(wheelchair=False, sign_language=True),
+            last_checked=dt.date(2025, 11, 1),
+        ),
+        group(
+            "test-workshop-liege",
+            "Atelier gestion du stress",
+            kind="workshop",
+            themes=["stress", "burnout"],
+            format="in_person",
+            place=place("be-liege"),
+            languages=["fr"],
+            led_by="mixed",
+            cost="contribution",
+            audience=["workers"],
+            last_checked=dt.date(2026, 3, 1),
+        ),
+        group(
+            "test-orientation",
+            "Wegwijzer hulp",
+            kind="orientation",
+            format="online",
+            languages=["nl", "fr", "de"],
+            last_checked=dt.date(2024, 1, 1),
+        ),
+        group(
+            "test-many-towns",
+            "Zelfhulpgroepen overal",
+            themes=["addiction"],
+            languages=["nl"],
+            led_by="peer",
+            cost="contribution",
+            last_checked=dt.date(2026, 3, 1),
+        ),
+        group(
+            "test-antwerp-parents",
+            "Ouders in Antwerpen",
+            themes=["parenting", "relatives"],
+            format="in_person",
+            place=place("be-antwerp", city="Antwerpen"),
+            languages=["nl"],
+            membership="open",
+            accessibility=A(interpreter=True, hearing_loop=True, wheelchair=True),
+            audience=["parents"],
+            last_checked=dt.date(2026, 3, 1),
+        ),
+        group(
+            "test-amsterdam-english",
+            "English-speaking support group Amsterdam",
+            country="NL",
+            themes=["depression", "anxiety"],
+            format="hybrid",
+            place=place("nl-amsterdam"),
+            languages=["en"],
+            led_by="peer",
+            membership="open",
+            cost="free",
+            audience=["expats"],
+            last_checked=dt.date(2026, 6, 1),
+        ),
+        group(
+            "test-paused",
+            "Gepauzeerde groep",
+            format="online",
+            status="paused",
+            languages=["nl"],
+        ),
+        group(
+            "test-ended",
+            "Beëindigde groep",
+            format="online",
+            status="ended",
+            languages=["nl"],
+        ),
+    ]
+
+
+def organizations() -> list[models.Organization]:
+    return [
+        models.Organization(
+            id="test-org",
+            name="Vereniging Voorbeeld",
+            country="BE",
+            source=SOURCE,
+            last_checked=dt.date(2026, 1, 1),
+        )
+    ]
+
+
+def dataset() -> loader.Dataset:
+    """The fixture listings with the real crisis lines and places."""
+    from pathlib import Path
+
+    real = loader.read(Path(__file__).resolve().parent.parent / "data")
+    real.groups = groups()
+    real.organizations = organizations()
+    return real

@@ -1,0 +1,229 @@
+"""Each filter alone and combined, against a plain reference reading of the rules in server/search.py."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server import i18n, labels, loader, models, search
+from tests import fixtures
+from tests.conftest import result_ids
+
+DATA = fixtures.dataset()
+PLACES = DATA.places
+ORGS = {o.id: o.name for o in DATA.organizations}
+ACTIVE = [g for g in DATA.groups if g.status == "active"]
+
+
+def _coords(g: models.Group) -> tuple[float, float] | None:
+    if g.place is None:
+        return None
+    if g.place.lat is not None:
+        return g.place.lat, g.place.lon  # type: ignore[return-value]
+    if g.place.place_id:
+        p = PLACES[g.place.place_id]
+        return p.lat, p.lon
+    return None
+
+
+def _haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
+    (lat1, lon1), (lat2, lon2) = a, b
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return round(2 * 6371.0088 * math.asin(math.sqrt(h)), 1)
+
+
+def _words(g: models.Group) -> set[str]:
+    texts = [g.name, ORGS.get(g.organization or "", "")]
+    if g.place:
+        texts.append(g.place.city or "")
+        if g.place.place_id:
+            texts += [PLACES[g.place.place_id].name, *PLACES[g.place.place_id].names.values()]
+    for key, table in ((g.kind, labels.KIND), *((t, labels.THEME) for t in g.themes), *((a, labels.AUDIENCE) for a in g.audience)):
+        texts += [i18n.gettext(lang, table[key]) for lang in i18n.KNOWN_LOCALES]
+    return {w for text in texts for w in search.words(text)}
+
+
+def _values(g: models.Group, param: str) -> set[str]:
+    if param == "format":
+        return {"hybrid", "online", "in_person"} if g.format == "hybrid" else ({g.format} if g.format else set())
+    if param == "theme":
+        return set(g.themes)
+    if param == "lang":
+        return set(g.languages)
+    if param == "audience":
+        return set(g.audience)
+    if param == "access":
+        return {k for k in search.CHOICES["access"] if getattr(g.accessibility, k) is True}
+    value = getattr(g, param)
+    return {value} if value else set()
+
+
+def reference(f: search.Filters) -> list[str]:
+    """The rules of search.py, read plainly, over every active listing."""
+    found = []
+    for g in ACTIVE:
+        if any(not any(w.startswith(q) for w in _words(g)) for q in f.query_words):
+            continue
+        ok = True
+        for param in search.LIST_PARAMS:
+            chosen = set(f.selected(param))
+            if not chosen:
+                continue
+            have = _values(g, param)
+            ok &= chosen <= have if param in search.ALL_OF else bool(chosen & have)
+        distance = None
+        if f.near:
+            where = _coords(g)
+            if where is None:
+                continue
+            p = PLACES[f.near]
+            distance = _haversine((p.lat, p.lon), where)
+            ok &= distance <= f.radius
+        if ok:
+            key = (-g.last_checked.toordinal(), search.normalise(g.name), g.id)
+            found.append(((distance if distance is not None else 0.0), key, g.id))
+    found.sort()
+    return [i for _, _, i in found]
+
+
+def query(f: search.Filters) -> str:
+    return urlencode(f.to_params())
+
+
+SINGLE = [(param, value) for param, values in search.CHOICES.items() for value in values] + [
+    ("lang", code) for code in ("nl", "fr", "en", "de", "it")
+]
+
+
+@pytest.mark.parametrize(("param", "value"), SINGLE)
+def test_each_filter_alone(fclient, param: str, value: str) -> None:
+    f = search.Filters(**{param: (value,)})
+    response = fclient.get(f"/en/groups/results?{query(f)}")
+    assert response.status_code == 200
+    assert result_ids(response.text) == reference(f)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "rouw"},
+        {"q": "ROUW gent"},
+        {"q": "cafe ecou"},  # accents and case do not matter
+        {"q": "Écoute"},
+        {"q": "angst"},  # a word of the Dutch label of the theme "anxiety"
+        {"q": "anxi"},
+        {"q": "voorbeeld"},  # the organization's name
+        {"q": "gand"},  # the French name of the listing's place
+        {"q": "nothingmatches"},
+        {"near": "be-gent", "within": 25},
+        {"near": "be-gent", "within": 100},
+        {"near": "nl-utrecht", "within": 50},
+        {"near": "be-brussels"},
+    ],
+)
+def test_text_and_place(fclient, params: dict) -> None:
+    f = search.Filters(**params)
+    response = fclient.get(f"/en/groups/results?{query(f)}")
+    assert result_ids(response.text) == reference(f)
+
+
+def test_a_few_combinations(fclient) -> None:
+    combos = [
+        search.Filters(kind=("support_group",), format=("online",)),
+        search.Filters(format=("in_person",), lang=("nl",), cost=("free", "paid")),
+        search.Filters(access=("wheelchair", "hearing_loop")),
+        search.Filters(q="groep", led_by=("professional", "peer")),
+        search.Filters(near="be-brussels", within=100, theme=("grief", "loneliness", "stress")),
+    ]
+    for f in combos:
+        assert result_ids(fclient.get(f"/en/groups/results?{query(f)}").text) == reference(f), f
+
+
+def test_paused_and_ended_listings_are_not_results_but_keep_their_page(fclient) -> None:
+    everything = result_ids(fclient.get("/en/groups").text)
+    assert "test-paused" not in everything and "test-ended" not in everything
+    page = fclient.get("/en/groups/test-ended")
+    assert page.status_code == 200
+    assert "This group has ended" in page.text
+
+
+def test_hybrid_groups_count_as_online_and_in_person(fclient) -> None:
+    online = result_ids(fclient.get("/en/groups/results?format=online").text)
+    in_person = result_ids(fclient.get("/en/groups/results?format=in_person").text)
+    assert "test-cafe-ecoute" in online and "test-cafe-ecoute" in in_person
+
+
+def test_listings_without_a_format_match_no_format_filter(fclient) -> None:
+    for value in search.CHOICES["format"]:
+        assert "test-many-towns" not in result_ids(fclient.get(f"/en/groups/results?format={value}").text)
+
+
+filters_strategy = st.builds(
+    search.Filters,
+    q=st.sampled_from(["", "", "g", "gr", "groep", "an", "zelf", "e", "online", "gent", "x"]),
+    kind=st.lists(st.sampled_from(search.CHOICES["kind"]), max_size=2, unique=True).map(tuple),
+    theme=st.lists(st.sampled_from(search.CHOICES["theme"]), max_size=2, unique=True).map(tuple),
+    format=st.lists(st.sampled_from(search.CHOICES["format"]), max_size=2, unique=True).map(tuple),
+    lang=st.lists(st.sampled_from(["nl", "fr", "en", "de"]), max_size=2, unique=True).map(tuple),
+    led_by=st.lists(st.sampled_from(search.CHOICES["led_by"]), max_size=2, unique=True).map(tuple),
+    cost=st.lists(st.sampled_from(search.CHOICES["cost"]), max_size=2, unique=True).map(tuple),
+    access=st.lists(st.sampled_from(search.CHOICES["access"]), max_size=2, unique=True).map(tuple),
+    audience=st.lists(st.sampled_from(search.CHOICES["audience"]), max_size=2, unique=True).map(tuple),
+    membership=st.lists(st.sampled_from(search.CHOICES["membership"]), max_size=1).map(tuple),
+    near=st.sampled_from([None, None, "be-gent", "be-brussels", "nl-amsterdam"]),
+    within=st.sampled_from(search.WITHIN_CHOICES),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(filters_strategy)
+def test_combinations_match_the_reference_and_the_counts(fclient, f: search.Filters) -> None:
+    f = search.Filters(**{**{k: getattr(f, k) for k in f.__struct_fields__}, "within": f.within if f.near else None})
+    response = fclient.get(f"/en/groups?{query(f)}")
+    ids = reference(f)
+    assert result_ids(response.text)[: search.PER_PAGE] == ids[: search.PER_PAGE]
+    # Each option's count is how many listings would be left with that option as the facet's only choice
+    # (for `access`, where choices add up, with that option added).
+    from tests.conftest import soup
+
+    page = soup(response.text)
+    for param in ("kind", "format", "lang", "access"):
+        for span in page.select(f"span.n[id^='n-{param}-']"):
+            value = span["id"].removeprefix(f"n-{param}-")
+            chosen = (*f.access, value) if param == "access" else (value,)
+            expected = len(reference(search.Filters(**{**_fields(f), param: tuple(dict.fromkeys(chosen))})))
+            assert int(span.text) == expected, (param, value)
+
+
+def _fields(f: search.Filters) -> dict:
+    return {k: getattr(f, k) for k in f.__struct_fields__}
+
+
+def test_pages_follow_each_other(fclient) -> None:
+    # 9 active fixture listings; the real suite checks pages on larger data in test_pages.py.
+    assert len(ACTIVE) == 9
+    assert result_ids(fclient.get("/en/groups/results?page=2").text) == []
+
+
+def test_load_is_idempotent_and_keeps_no_stale_listing(tmp_path) -> None:
+    from server import db
+
+    conn = db.connect(tmp_path / "k.sqlite")
+    data = fixtures.dataset()
+    loader.load(conn, data)
+    first = loader.data_version(conn)
+    loader.load(conn, data)
+    assert loader.data_version(conn) == first
+    data.groups = data.groups[1:]
+    counts = loader.load(conn, data)
+    assert counts["removed"] == 1
+    assert loader.data_version(conn) != first
+    ids = {row[0] for row in conn.execute("SELECT id FROM listing")}
+    assert fixtures.groups()[0].id not in ids
+    words = conn.execute("SELECT count(*) FROM listing_words").fetchone()[0]
+    assert words == len(ids)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.datastructures import MutableScopeHeaders
@@ -51,6 +52,7 @@ def environment() -> Environment:
     env.filters.update(
         date=lambda value, lang, form="long": i18n.date(value, lang, form),
         language=lambda code, lang: i18n.language_name(code, lang),
+        decimal=lambda number, lang: format_decimal(number, locale=lang),
         label=lambda key, table, lang: i18n.gettext(lang, table[key]),
         weekday=lambda key, lang: i18n.gettext(lang, labels.WEEKDAY[key]),
     )

@@ -1,0 +1,255 @@
+"""Pages and API on the real data: languages, fragment versus page, API/HTML agreement, crisis lines, errors."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from server import i18n, models
+from server.routes.pages import crisis_sections
+from tests.conftest import result_ids, soup
+
+LANGS = ("nl", "fr", "en")
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "nl"),
+        ("", "nl"),
+        ("fr-BE,fr;q=0.9,en;q=0.8", "fr"),
+        ("en-GB,en;q=0.9", "en"),
+        ("de-DE,de;q=0.9,fr;q=0.5,nl;q=0.7", "nl"),
+        ("es, it", "nl"),
+        ("en;q=0.2, fr;q=0.8", "fr"),
+        ("fr;q=0, en", "en"),
+        ("en;q=abc, fr", "fr"),
+        ("*", "nl"),
+    ],
+)
+def test_root_redirects_by_accept_language_without_a_cookie(client, accept: str | None, expected: str) -> None:
+    headers = {} if accept is None else {"accept-language": accept}
+    response = client.get("/", headers=headers, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/{expected}/"
+    assert "accept-language" in response.headers["vary"].lower()
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", ["/", "/groups", "/groups?kind=orientation&format=online", "/crisis", "/about"])
+def test_pages_render_in_each_language_with_a_switch_to_the_same_page(client, lang: str, path: str) -> None:
+    response = client.get(f"/{lang}{path}")
+    assert response.status_code == 200
+    assert "set-cookie" not in response.headers
+    page = soup(response.text)
+    assert page.html["lang"] == lang
+    switch = {a["hreflang"]: a["href"] for a in page.select("nav.langs a")}
+    assert set(switch) == set(LANGS)
+    for code, href in switch.items():
+        assert href == f"/{code}{path}" if path != "/" else href == f"/{code}/"
+    assert page.select_one(f"nav.langs a[hreflang={lang}]")["aria-current"] == "true"
+    # The crisis button is on every page.
+    assert page.select_one("a.crisis-button")["href"] == f"/{lang}/crisis"
+
+
+def test_pages_are_really_translated(client) -> None:
+    titles = {lang: soup(client.get(f"/{lang}/groups").text).h1.text for lang in LANGS}
+    assert len(set(titles.values())) == 3, titles
+    assert titles["en"] == "Find a group"
+    assert titles["nl"] == i18n.gettext("nl", "Find a group") != "Find a group"
+
+
+def test_unknown_language_or_page_is_a_404_page_not_a_500(client) -> None:
+    for url in ("/de/", "/xx/groups", "/en/nothing", "/en/groups/no-such-group", "/api/v1/groups/no-such"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+    page = soup(client.get("/fr/groups/no-such-group").text)
+    assert page.html["lang"] == "fr"
+    assert page.h1.text == i18n.gettext("fr", "Page not found")
+
+
+def test_fragment_is_the_results_partial_and_pushes_the_page_url(client) -> None:
+    query = "kind=orientation&lang=nl&q=zelf"
+    fragment = client.get(f"/nl/groups/results?{query}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert fragment.headers["hx-push-url"] == f"/nl/groups?q=zelf&kind=orientation&lang=nl"
+    full = client.get(fragment.headers["hx-push-url"])
+    assert "<html" in full.text
+    assert result_ids(fragment.text) == result_ids(full.text)
+    assert result_ids(full.text)
+    # The fragment also refreshes the count (for screen readers) and each option's count, out of band.
+    page = soup(fragment.text)
+    count = page.select_one("#result-count[hx-swap-oob]")
+    assert count is not None and count.text.strip() == soup(full.text).select_one("#result-count").text.strip()
+    oob = {s["id"] for s in page.select("span[hx-swap-oob]")}
+    options = {s["id"] for s in soup(full.text).select("#filters span.n")}
+    assert oob == options
+
+
+def test_the_live_region_says_how_many_groups_were_found(client) -> None:
+    page = soup(client.get("/en/groups?format=online").text)
+    status = page.select_one("[role=status]#result-count")
+    n = len(result_ids(str(page)))
+    assert status.text.strip() == (f"{n} groups found" if n != 1 else "1 group found")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "kind=support_group",
+        "q=groep",
+        "q=anon&lang=nl",
+        "theme=depression&theme=anxiety",
+        "near=be-brussels&within=50",
+        "near=nl-utrecht&within=100&kind=support_group&kind=orientation",
+        "page=2",
+        "led_by=peer&cost=free&cost=contribution",
+    ],
+)
+def test_api_and_html_agree_on_ids_and_order(client, query: str) -> None:
+    api = client.get(f"/api/v1/groups?{query}")
+    assert api.status_code == 200
+    body = api.json()
+    html_ids = result_ids(client.get(f"/en/groups?{query}").text)
+    assert [item["id"] for item in body["items"]] == html_ids
+    assert body["per_page"] == 20
+    assert body["total"] >= len(html_ids)
+
+
+def test_pages_split_the_results_twenty_by_twenty(client, real_data) -> None:
+    active = [g for g in real_data.groups if g.status == "active"]
+    first = client.get("/api/v1/groups").json()
+    assert first["total"] == len(active)
+    everything = [i["id"] for i in first["items"]]
+    for page in range(2, first["pages"] + 1):
+        everything += [i["id"] for i in client.get(f"/api/v1/groups?page={page}").json()["items"]]
+    assert sorted(everything) == sorted(g.id for g in active)
+    assert len(set(everything)) == len(everything)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "kind=nope",
+        "page=abc",
+        "page=0",
+        "page=99999999999999999999",
+        "within=7&near=be-gent",
+        "near=atlantis",
+        "lang=xx",
+        "q=" + "a" * 101,
+        "colour=red",
+        "q=a&q=b",
+        "theme=%00",
+    ],
+)
+def test_bad_parameters_are_400_on_the_api_and_a_notice_on_the_page(client, query: str) -> None:
+    api = client.get(f"/api/v1/groups?{query}")
+    assert api.status_code == 400, api.text
+    assert api.json()["detail"]
+    page = client.get(f"/en/groups?{query}")
+    assert page.status_code == 200
+    notice = soup(page.text).select_one(".notice[role=alert]")
+    assert notice is not None and "ignored" in notice.text
+
+
+def test_group_page_shows_known_fields_and_says_ask_the_organizer_for_the_rest(client, real_data) -> None:
+    group = next(g for g in real_data.groups if g.led_by is None and g.contact.website)
+    page = soup(client.get(f"/en/groups/{group.id}").text)
+    assert page.h1.text == group.name
+    rows = {row.dt.text: row.dd.text.strip() for row in page.select("dl.facts .row")}
+    assert rows["Led by"] == "Not known yet: ask the organizer"
+    assert group.contact.website.removeprefix("https://") in page.select_one("ul.contact").text
+    assert "last checked this listing on" in page.text
+    text = page.get_text(" ")
+    assert group.source.removeprefix("https://") in text
+
+
+def test_group_page_in_each_language_uses_the_description_in_that_language(client, real_data) -> None:
+    group = next(g for g in real_data.groups if {"nl", "fr", "en"} <= set(g.description))
+    for lang in LANGS:
+        page = soup(client.get(f"/{lang}/groups/{group.id}").text)
+        description = page.select_one(".description span")
+        assert description["lang"] == lang
+        assert description.text == group.description[lang]
+
+
+def test_crisis_page_shows_both_countries_with_tel_links(client, real_data) -> None:
+    for lang in LANGS:
+        page = soup(client.get(f"/{lang}/crisis").text)
+        be, nl = page.select_one("section#be"), page.select_one("section#nl")
+        assert be is not None and nl is not None
+        tels = {a["href"] for a in page.select("a.call")}
+        assert {f"tel:{line.tel}" for line in real_data.crisis_lines} == tels
+        assert be.select_one("a[href='tel:1813']") and be.select_one("a[href='tel:080032123']")
+        assert nl.select_one("a[href='tel:113']") and nl.select_one("a[href='tel:08000113']")
+        only_nl = i18n.gettext(lang, "Works only from inside the Netherlands.")
+        line_113 = nl.select_one("#line-nl-113")
+        assert line_113 is not None
+        assert any(chat["href"] == "https://www.113.nl" for chat in line_113.select("a.chat"))
+        assert only_nl in line_113.text
+
+
+def test_paired_crisis_lines_are_shown_both_or_neither(real_data) -> None:
+    lines = real_data.crisis_lines
+    be = dict(crisis_sections(lines))["BE"]
+    ids = [line.id for line in be]
+    assert "be-zelfmoordlijn-1813" in ids and "be-centre-prevention-suicide" in ids
+    without_one = [line for line in lines if line.id != "be-centre-prevention-suicide"]
+    be = dict(crisis_sections(without_one))["BE"]
+    assert "be-zelfmoordlijn-1813" not in [line.id for line in be]
+
+
+def test_api_groups_and_crisis_lines_are_in_the_openapi_schema(client) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    assert {"/api/v1/groups", "/api/v1/groups/{group_id}", "/api/v1/crisis-lines"} <= set(schema["paths"])
+    params = {p["name"] for p in schema["paths"]["/api/v1/groups"]["get"]["parameters"]}
+    assert {"q", "kind", "theme", "format", "near", "within", "lang", "led_by", "cost", "access", "audience",
+            "membership", "page"} <= params  # fmt: skip
+
+
+def test_api_group_and_crisis_lines_decode_as_the_models(client, real_data) -> None:
+    import msgspec
+
+    group = real_data.groups[0]
+    got = msgspec.json.decode(client.get(f"/api/v1/groups/{group.id}").content, type=models.Group)
+    assert got == group
+    lines = msgspec.json.decode(client.get("/api/v1/crisis-lines").content, type=list[models.CrisisLine])
+    assert lines == real_data.crisis_lines
+
+
+def test_html_is_compressed_and_static_assets_are_immutable(client) -> None:
+    response = client.get("/en/groups", headers={"accept-encoding": "br"})
+    assert response.headers["content-encoding"] == "br"
+    assert "accept-encoding" in response.headers["vary"].lower()
+    plain = client.get("/en/groups", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == response.text
+    css = soup(plain.text).select_one("link[rel=stylesheet]")["href"]
+    path, query = urlsplit(css).path, dict(parse_qsl(urlsplit(css).query))
+    assert path == "/static/css/kring.css" and len(query["v"]) == 12
+    asset = client.get(css)
+    assert asset.status_code == 200
+    assert "immutable" in asset.headers["cache-control"] and "max-age=31536000" in asset.headers["cache-control"]
+
+
+@pytest.mark.parametrize("url", ["/", "/en/", "/en/groups", "/nl/crisis", "/api/v1/groups", "/xx/", "/static/css/kring.css"])
+def test_security_headers_on_every_response(client, url: str) -> None:
+    headers = client.get(url, follow_redirects=False).headers
+    csp = headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "set-cookie" not in headers
+
+
+def test_no_inline_script_or_style_in_pages(client) -> None:
+    for url in ("/en/", "/en/groups", "/en/crisis", "/en/about"):
+        page = soup(client.get(url).text)
+        assert all(script.get("src") for script in page.find_all("script")), url
+        assert not page.find_all("style") and not page.select("[style]"), url

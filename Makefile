@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 LOCALES := nl fr
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup test-setup load translations messages bench chromium clean
+.PHONY: run test setup test-setup load translations messages bench chromium wrk clean
 .DEFAULT_GOAL := run
 
 run: setup load
@@ -14,7 +14,7 @@ run: setup load
 test: test-setup chromium
 	$(BIN)/python -m pytest
 
-bench: test-setup load chromium
+bench: test-setup load wrk
 	$(BIN)/python -m bench
 
 setup: $(VENV)/.installed web/static/vendor/htmx.min.js translations
@@ -64,6 +64,18 @@ chromium:
 	    echo "Chromium is missing at $(CHROMIUM) and apt-get cannot install it here."; \
 	    echo "Install Debian's 'chromium' package (or set CHROMIUM=/path/to/chromium) and run make test again."; \
 	    exit 1; \
+	  fi; \
+	fi
+
+# The throughput benchmark drives Debian's wrk; install it when apt can, else say what is missing.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's wrk for the throughput benchmark"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk is missing and apt-get cannot install it here: install Debian's 'wrk' package."; \
+	    echo "make bench goes on and skips the throughput part."; \
 	  fi; \
 	fi
 

@@ -1,0 +1,1 @@
+"""Kring benchmarks: `make bench` (python -m bench) prints each figure beside its budget."""

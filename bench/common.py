@@ -1,0 +1,69 @@
+"""What the benchmark parts share: result rows, percentiles, memory, a DB of the real data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from server import db, loader
+
+ROOT = Path(__file__).resolve().parent.parent
+KB = 1024
+
+# One line of the summary: (what, figure, budget, within budget: True/False/None when there is no budget).
+Row = tuple[str, str, str, bool | None]
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of values."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process, in MB."""
+    found = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0]) / 1024
+    return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
+
+
+def real_db(path: Path) -> Path:
+    """Load data/ into a fresh DB at `path` (what `kring load data` does) and return the path."""
+    conn = db.connect(path)
+    try:
+        loader.load(conn, loader.read(ROOT / "data"))
+    finally:
+        conn.close()
+    return path
+
+
+def finish(rows: list[Row]) -> None:
+    """Hand the rows to `python -m bench` (BENCH_ROWS names a file), or print them when run alone."""
+    target = os.environ.get("BENCH_ROWS")
+    if target:
+        Path(target).write_text(json.dumps(rows))
+    else:
+        print_table(rows)
+
+
+def print_table(rows: list[Row]) -> None:
+    width = max((len(r[0]) for r in rows), default=10)
+    fig = max((len(r[1]) for r in rows), default=6)
+    print(f"\n{'measure':<{width}}  {'figure':>{fig}}  {'budget':<14} verdict")
+    for what, figure, budget, ok in rows:
+        verdict = "" if ok is None else "within budget" if ok else "OVER BUDGET"
+        print(f"{what:<{width}}  {figure:>{fig}}  {budget:<14} {verdict}")
+
+
+def run(main: Callable[[], list[Row]]) -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
+    finish(main())

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
-from litestar.config.response_cache import ResponseCacheConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
@@ -16,14 +15,40 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from litestar.types import Receive, Scope, Send
 
 from server import db, web
+from server.cache import PageCache
 from server.catalog import Catalog
 from server.routes import api, pages
 from server.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+class Kring(Litestar):
+    """Litestar, with the public page cache (server/cache.py) answering before routing."""
+
+    page_cache: PageCache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        catalog: Catalog | None = getattr(self.state, "catalog", None)
+        if scope["type"] != "http" or catalog is None:
+            await super().__call__(scope, receive, send)
+            return
+        version = (await catalog.current()).version
+        key = self.page_cache.key(scope, version)
+        if key is None:
+            await super().__call__(scope, receive, send)
+            return
+        hit = self.page_cache.get(key)
+        if hit is None:
+            await super().__call__(scope, receive, self.page_cache.recorder(key, send))
+            return
+        start, body = hit
+        await send(start)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def create_app(settings: Settings | None = None) -> Kring:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -41,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await reader.close()
 
-    return Litestar(
+    app = Kring(
         route_handlers=[
             pages.root,
             pages.router,
@@ -54,9 +79,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[database],
         plugins=[HTMXPlugin()],
-        template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment())),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment(debug=settings.debug))),
         compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=400),
-        response_cache_config=ResponseCacheConfig(key_builder=pages.cache_key, default_expiration=300),
         before_send=[web.security_headers],
         exception_handlers={HTTPException: web.http_error, Exception: web.server_error},
         openapi_config=OpenAPIConfig(
@@ -70,3 +94,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         debug=settings.debug,
     )
+    app.page_cache = PageCache()
+    return app

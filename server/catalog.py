@@ -34,6 +34,7 @@ class Listing(Struct, kw_only=True):
     lat: float | None
     lon: float | None
     place: models.KnownPlace | None
+    cards: dict[str, str] = {}  # the rendered card per language (server/web.py card())
 
     def facet_values(self, param: str) -> Iterable[str]:
         g = self.group

@@ -12,6 +12,8 @@ from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 
+from server import labels
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "web" / "locales"
 DEFAULT = "nl"
 # The interface languages, each named in itself (for the language switch).
@@ -58,8 +60,25 @@ def language_name(code: str, lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@cache
 def date(value: dt.date, lang: str, form: str = "long") -> str:
     return format_date(value, format=form, locale=lang)
+
+
+class Labels:
+    """Every label table of server/labels.py, translated into one language (built once per language)."""
+
+    def __init__(self, lang: str) -> None:
+        for name in dir(labels):
+            table = getattr(labels, name)
+            if name.isupper() and isinstance(table, dict) and name != "FACETS":
+                setattr(self, name, {key: gettext(lang, text) for key, text in table.items()})
+        self.FACETS = {param: getattr(self, name) for param, name in labels.FACET_TABLES.items()}
+
+
+@cache
+def labels_in(lang: str) -> Labels:
+    return Labels(lang)
 
 
 # Jinja: the i18n extension calls these with the template context, which carries `lang`.

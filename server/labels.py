@@ -134,16 +134,17 @@ PARAM = {
     "membership": N_("Open or closed"),
     "page": N_("Page"),
 }
-FACETS = {
-    "kind": KIND,
-    "theme": THEME,
-    "format": FORMAT,
-    "led_by": LED_BY,
-    "cost": COST,
-    "access": ACCESS,
-    "audience": AUDIENCE,
-    "membership": MEMBERSHIP,
+FACET_TABLES = {
+    "kind": "KIND",
+    "theme": "THEME",
+    "format": "FORMAT",
+    "led_by": "LED_BY",
+    "cost": "COST",
+    "access": "ACCESS",
+    "audience": "AUDIENCE",
+    "membership": "MEMBERSHIP",
 }
+FACETS = {param: globals()[name] for param, name in FACET_TABLES.items()}
 
 # Why a parameter value was ignored (search.ParamError.problem).
 PROBLEMS = {

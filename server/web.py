@@ -10,7 +10,9 @@ from typing import Any
 
 import msgspec
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from litestar import MediaType, Request, Response
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException
@@ -18,6 +20,7 @@ from litestar.response import Template
 from litestar.types import Message, Scope
 
 from server import i18n, labels, search
+from server.catalog import Listing, Results
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
@@ -36,9 +39,10 @@ def static(path: str) -> str:
     return f"/static/{path}?v={digest}"
 
 
-def environment() -> Environment:
+def environment(*, debug: bool = False) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
+        auto_reload=debug,
         autoescape=select_autoescape(default=True),
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
@@ -52,12 +56,55 @@ def environment() -> Environment:
     env.filters.update(
         date=lambda value, lang, form="long": i18n.date(value, lang, form),
         language=lambda code, lang: i18n.language_name(code, lang),
-        decimal=lambda number, lang: format_decimal(number, locale=lang),
+        decimal=decimal,
         label=lambda key, table, lang: i18n.gettext(lang, table[key]),
         weekday=lambda key, lang: i18n.gettext(lang, labels.WEEKDAY[key]),
     )
-    env.globals["spoken_languages"] = lambda results: sorted({*results.counts["lang"], *results.filters.lang})
+    env.globals.update(spoken_languages=spoken_languages, count_updates=count_updates, card=card)
     return env
+
+
+def spoken_languages(results: Results) -> list[str]:
+    """The spoken languages the listing offers as filters: those of the data, and any chosen."""
+    return sorted({*results.counts["lang"], *results.filters.lang})
+
+
+def count_updates(results: Results) -> Markup:
+    """Each filter option's new count, for htmx to swap out of band (about 60 spans: built here, not in Jinja)."""
+    counts = results.counts
+    spans = [
+        f'<span id="n-{param}-{value}" hx-swap-oob="true" class="n">{counts[param].get(value, 0)}</span>'
+        for param, table in labels.FACETS.items()
+        for value in table
+    ]
+    spans += [
+        f'<span id="n-lang-{code}" hx-swap-oob="true" class="n">{counts["lang"].get(code, 0)}</span>'
+        for code in spoken_languages(results)
+    ]
+    return Markup("\n".join(spans))  # noqa: S704 (keys and numbers only, none from the request)
+
+
+_DISTANCE = "\x00distance\x00"
+
+
+@pass_context
+def card(context: Context, item: Listing, distance: float | None) -> Markup:
+    """A listing's card: rendered once per language and data version, kept on the listing."""
+    lang = context["lang"]
+    html = item.cards.get(lang)
+    if html is None:
+        template = context.environment.get_template("partials/_card.html")
+        html = template.render(lang=lang, L=i18n.labels_in(lang), item=item, distance=_DISTANCE)
+        item.cards[lang] = html
+    if distance is None:
+        return Markup(html.replace(_DISTANCE, ""))  # noqa: S704 (our own rendered, escaped template)
+    away = i18n.gettext(lang, "%(km)s km away") % {"km": decimal(distance, lang)}
+    return Markup(html.replace(_DISTANCE, f" · {escape(away)}"))  # noqa: S704
+
+
+@cache
+def decimal(number: float, lang: str) -> str:
+    return format_decimal(number, locale=lang)
 
 
 # --- security headers (DESIGN.md §6) ---------------------------------------------------------
@@ -93,6 +140,9 @@ async def security_headers(message: Message, scope: Scope) -> None:
         for name, value in HEADERS.items():
             if name not in headers:
                 headers[name] = value
+        # Compressed and plain answers differ; say so on both, so that a shared cache keeps them apart.
+        if "accept-encoding" not in headers.get("vary", "").lower():
+            headers.extend_header_value("vary", "Accept-Encoding")
 
 
 def page_context(request: Request, lang: str) -> dict[str, Any]:
@@ -101,7 +151,7 @@ def page_context(request: Request, lang: str) -> dict[str, Any]:
     rest = parts[2] if len(parts) > 2 and parts[1] in i18n.KNOWN_LOCALES else ""
     query = f"?{request.url.query}" if request.url.query else ""
     switch = [(code, name, f"/{code}/{rest}{query}") for code, name in i18n.KNOWN_LOCALES.items()]
-    return {"lang": lang, "switch": switch, "path": request.url.path}
+    return {"lang": lang, "switch": switch, "path": request.url.path, "L": i18n.labels_in(lang)}
 
 
 # --- errors ---------------------------------------------------------------------------------

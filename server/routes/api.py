@@ -17,7 +17,7 @@ class GroupsController(Controller):
     path = "/api/v1"
     tags = ["groups"]
 
-    @get("/groups", operation_id="listGroups", cache=True)
+    @get("/groups", operation_id="listGroups")
     async def list_groups(
         self,
         request: Request,

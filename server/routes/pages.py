@@ -15,18 +15,6 @@ from server import i18n, models, search, web
 from server.catalog import Catalog, Results, Snapshot
 
 
-def cache_key(request: Request) -> str:
-    """Response cache key: the data version, the encoding, the path and the query string as sent.
-
-    Litestar stores responses already compressed, so the negotiated encoding is part of the key.
-    """
-    snapshot = request.app.state.catalog.snapshot
-    version = snapshot.version if snapshot else ""
-    accepted = request.headers.get("accept-encoding", "")
-    encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else "identity"
-    return f"{version}:{encoding}:{request.url.path}?{request.url.query}"
-
-
 @get("/", include_in_schema=False, sync_to_thread=False)
 def root(request: Request) -> Redirect:
     """Send the visitor to their language; no cookie is set, caches keep one answer per language."""
@@ -34,7 +22,7 @@ def root(request: Request) -> Redirect:
     return Redirect(f"/{lang}/", status_code=303, headers={"vary": "Accept-Language"})
 
 
-def _check_lang(request: Request) -> None:
+async def _check_lang(request: Request) -> None:
     if request.path_params.get("lang") not in i18n.KNOWN_LOCALES:
         raise NotFoundException("No such page")
 
@@ -71,13 +59,13 @@ def page_url(lang: str, filters: search.Filters, page: int | None = None) -> str
     return f"/{lang}/groups" + (f"?{query}" if query else "")
 
 
-@get("/", name="home", cache=True)
+@get("/", name="home")
 async def home(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
     return render(request, lang, "pages/home.html", total=snapshot.size)
 
 
-@get("/groups", name="groups", cache=True)
+@get("/groups", name="groups")
 async def groups(request: Request, lang: FromPath[str]) -> Template:
     results, problems, snapshot = await _search(request, lang)
     return render(
@@ -93,7 +81,7 @@ async def groups(request: Request, lang: FromPath[str]) -> Template:
     )
 
 
-@get("/groups/results", name="results", cache=True)
+@get("/groups/results", name="results")
 async def results(request: Request, lang: FromPath[str]) -> Template:
     """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
     found, problems, snapshot = await _search(request, lang)
@@ -126,13 +114,13 @@ def crisis_sections(lines: list[models.CrisisLine]) -> list[tuple[str, list[mode
     return [(country, [line for line in shown if line.country == country]) for country in ("BE", "NL")]
 
 
-@get("/crisis", name="crisis", cache=True)
+@get("/crisis", name="crisis")
 async def crisis(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
     return render(request, lang, "pages/crisis.html", sections=crisis_sections(snapshot.crisis_lines))
 
 
-@get("/about", name="about", cache=True)
+@get("/about", name="about")
 async def about(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
     return render(request, lang, "pages/about.html", snapshot=snapshot)

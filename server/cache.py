@@ -1,0 +1,82 @@
+"""Whole public responses kept in memory, answered before Litestar routes the request.
+
+Why not Litestar's response cache: a hit there still goes through routing, the middleware stack and the
+handler machinery, and reaches about a fifth of a bare ASGI app's throughput; DESIGN.md §7 asks a cached
+listing page to reach half (bench/throughput.py measures it). Every public page, API answer and static
+file depends only on its URL, the data version and the negotiated encoding, so those three are the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+from litestar.types import HTTPResponseStartEvent, Message, Scope
+
+# Public GET responses that depend on nothing but the URL and the data (never moderator pages, later).
+CACHEABLE = re.compile(r"^/(?:(?:nl|fr|en)(?:/[^/]+)*|api/v1/[a-z-]+(?:/[a-z0-9-]+)?|static/.+|schema/openapi\.json)$")
+
+Key = tuple[str, str, str, bytes]
+Entry = tuple[HTTPResponseStartEvent, bytes]
+
+
+def encoding(scope: Scope) -> str:
+    """The encoding Litestar's compression will choose for this request (the same substring rule)."""
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            return "br" if b"br" in value else "gzip" if b"gzip" in value else "identity"
+    return "identity"
+
+
+class PageCache:
+    """A bounded LRU of (start message, body) by (data version, encoding, path, query string)."""
+
+    def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20) -> None:
+        self.max_entries = max_entries
+        self.max_body = max_body
+        self.entries: OrderedDict[Key, Entry] = OrderedDict()
+        self.version = ""
+
+    def key(self, scope: Scope, version: str) -> Key | None:
+        if scope["method"] != "GET" or not CACHEABLE.match(scope["path"]):
+            return None
+        if version != self.version:  # new data: every page may have changed
+            self.entries.clear()
+            self.version = version
+        return (version, encoding(scope), scope["path"], scope["query_string"])
+
+    def get(self, key: Key) -> Entry | None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def recorder(self, key: Key, send):  # type: ignore[no-untyped-def]
+        """Wrap `send` so that a complete 200 response without cookies is kept under `key`."""
+        start: HTTPResponseStartEvent | None = None
+        chunks: list[bytes] = []
+        size = 0
+
+        async def record(message: Message) -> None:
+            nonlocal start, size
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", ()))
+                keep = message["status"] == 200 and b"set-cookie" not in headers
+                cache_control = headers.get(b"cache-control", b"")
+                start = message if keep and b"no-store" not in cache_control else None
+            elif message["type"] == "http.response.body" and start is not None:
+                body = message.get("body", b"")
+                size += len(body)
+                chunks.append(body)
+                if size > self.max_body:
+                    start = None
+                elif not message.get("more_body", False):
+                    self.entries[key] = (start, b"".join(chunks))
+                    if len(self.entries) > self.max_entries:
+                        self.entries.popitem(last=False)
+            await send(message)
+
+        return record
+
+    def clear(self) -> None:
+        self.entries.clear()

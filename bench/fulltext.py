@@ -50,14 +50,14 @@ async def _measure(path: Path) -> dict[str, object]:
     try:
         before = rss_mb()[0]
         start = time.perf_counter()
-        snapshot = await Catalog(conn).current()
+        snapshot = await Catalog(conn, path).current()
         build = time.perf_counter() - start
         after = rss_mb()
         times: dict[str, list[float]] = {"cold": [], "warm": []}
         for name, passes in (("cold", 1), ("warm", ROUNDS)):
             for filters in queries * passes:
                 start = time.perf_counter()
-                await snapshot.search(conn, filters, lang="en")
+                await snapshot.search(conn, filters)
                 times[name].append((time.perf_counter() - start) * 1000)
         for name, passes in (("cold", 1), ("warm", ROUNDS)):  # split by whether the query has `near`
             for has_near in (False, True):

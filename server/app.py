@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Kring:
         finally:
             conn.close()
         reader = await db.connect_async(settings.db)
-        app.state.catalog = Catalog(reader)
+        app.state.catalog = Catalog(reader, settings.db)
         await app.state.catalog.current()
         try:
             yield

@@ -11,12 +11,14 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from pathlib import Path
 
 import aiosqlite
 import msgspec
+import numpy as np
 from msgspec import Struct
 
-from server import i18n, labels, models, search
+from server import db, i18n, labels, models, search
 
 _GROUP = msgspec.json.Decoder(models.Group)
 _ORG = msgspec.json.Decoder(models.Organization)
@@ -96,11 +98,20 @@ _BLOCK_BITS = 4096
 _BLOCK = (1 << _BLOCK_BITS) - 1
 
 
-def _mask(positions: Iterable[int], size: int) -> int:
-    bits = bytearray((size + 7) // 8)
-    for i in positions:
-        bits[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(bits, "little")
+def _mask(positions: Iterable[int] | np.ndarray, size: int) -> int:
+    """A bitmask (bit i = the listing of rank i) from ranks."""
+    flags = np.zeros(size, dtype=bool)
+    flags[np.fromiter(positions, dtype=np.int64) if not isinstance(positions, np.ndarray) else positions] = True
+    return _from_flags(flags)
+
+
+def _from_flags(flags: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
+def _to_flags(mask: int, size: int) -> np.ndarray:
+    raw = np.frombuffer(mask.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, count=size, bitorder="little").astype(bool)
 
 
 def _bits(mask: int) -> Iterable[int]:
@@ -127,7 +138,6 @@ class Snapshot:
         for rank, item in enumerate(active):
             item.rank = rank
         self.active = active
-        self.by_rowid = {item.rowid: item.rank for item in active}
         self.size = len(active)
         self.everything = (1 << self.size) - 1
         self.crisis_lines = crisis_lines
@@ -148,35 +158,42 @@ class Snapshot:
                     texts = [i18n.gettext(lang, label) for lang in i18n.KNOWN_LOCALES]
                     found_words = frozenset(w for text in texts for w in search.words(text))
                     self.label_words.append((found_words, mask))
-        self._distances: OrderedDict[str, list[float | None]] = OrderedDict()
-        self._orders: dict[str, list[int]] = {}
+        # Where each listing is (NaN: nowhere), for "near"; distances are kept for the places last asked.
+        self.lat = np.array([np.nan if i.lat is None else i.lat for i in active], dtype=np.float64)
+        self.lon = np.array([np.nan if i.lon is None else i.lon for i in active], dtype=np.float64)
+        self.rank_of_rowid = np.full(max((i.rowid for i in listings), default=0) + 1, -1, dtype=np.int64)
+        for item in active:
+            self.rank_of_rowid[item.rowid] = item.rank
+        self._tenths: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._near: OrderedDict[tuple[str, int], int] = OrderedDict()
         self._text: OrderedDict[str, int] = OrderedDict()
 
     # -- distances ------------------------------------------------------------------------
 
-    def distances(self, place_id: str) -> list[float | None]:
-        """Rounded distance from a place to each active listing (None: no location); kept for 64 places."""
-        found = self._distances.get(place_id)
+    def tenths(self, place_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(distance from the place to each listing in tenths of a km, -1 for none; ranks by distance then rank)."""
+        found = self._tenths.get(place_id)
         if found is None:
             place = self.places[place_id]
-            found = [
-                None if i.lat is None or i.lon is None else search.distance_km(place.lat, place.lon, i.lat, i.lon)
-                for i in self.active
-            ]
-            self._distances[place_id] = found
-            self._orders[place_id] = sorted(
-                (rank for rank, d in enumerate(found) if d is not None), key=lambda rank: (found[rank], rank)
-            )
-            if len(self._distances) > 64:
-                old, _ = self._distances.popitem(last=False)
-                del self._orders[old]
+            tenths = search.tenths_np(place.lat, place.lon, self.lat, self.lon)
+            located = np.flatnonzero(tenths >= 0)
+            order = located[np.lexsort((located, tenths[located]))]
+            found = self._tenths[place_id] = (tenths, order)
+            if len(self._tenths) > 64:
+                self._tenths.popitem(last=False)
         else:
-            self._distances.move_to_end(place_id)
+            self._tenths.move_to_end(place_id)
         return found
 
     def near_mask(self, place_id: str, radius: int) -> int:
-        found = self.distances(place_id)
-        return _mask((rank for rank, d in enumerate(found) if d is not None and d <= radius), self.size)
+        key = (place_id, radius)
+        mask = self._near.get(key)
+        if mask is None:
+            tenths, _ = self.tenths(place_id)
+            mask = self._near[key] = _from_flags((tenths >= 0) & (tenths <= radius * 10))
+            if len(self._near) > 256:
+                self._near.popitem(last=False)
+        return mask
 
     # -- full text ------------------------------------------------------------------------
 
@@ -196,8 +213,9 @@ class Snapshot:
         # `word` is [a-z0-9]+ (search.words), so it is safe inside an FTS5 string; * asks for a prefix.
         async with conn.execute("SELECT rowid FROM listing_words WHERE words MATCH ?", (f'"{word}"*',)) as cur:
             rows = await cur.fetchall()
-        by_rowid = self.by_rowid
-        mask = _mask((by_rowid[r] for (r,) in rows if r in by_rowid), self.size)
+        rowids = np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows))
+        ranks = self.rank_of_rowid[rowids[rowids < len(self.rank_of_rowid)]]
+        mask = _mask(ranks[ranks >= 0], self.size)
         for label_words, label_mask in self.label_words:
             if any(w.startswith(word) for w in label_words):
                 mask |= label_mask
@@ -220,7 +238,7 @@ class Snapshot:
             mask |= masks.get(value, 0)
         return mask
 
-    async def search(self, conn: aiosqlite.Connection, filters: search.Filters, *, lang: str) -> Results:
+    async def search(self, conn: aiosqlite.Connection, filters: search.Filters) -> Results:
         # The mask of each constraint; a facet's counts use every constraint but its own (OR facets).
         constraints: dict[str, int] = {
             param: self._param_mask(param, filters.selected(param))
@@ -246,8 +264,8 @@ class Snapshot:
         total = mask.bit_count()
         start = (filters.page - 1) * search.PER_PAGE
         page_ranks = self._page(mask, start, filters.near)
-        distances = self.distances(filters.near) if filters.near else None
-        items = [(self.active[r], distances[r] if distances else None) for r in page_ranks]
+        tenths = self.tenths(filters.near)[0] if filters.near else None
+        items = [(self.active[r], None if tenths is None else int(tenths[r]) / 10) for r in page_ranks]
         return Results(
             filters=filters,
             total=total,
@@ -275,76 +293,65 @@ class Snapshot:
                 if len(out) == search.PER_PAGE:
                     break
             return out
-        bits = mask.to_bytes((self.size + 7) // 8, "little")
-        out: list[int] = []
-        seen = 0
-        for rank in self._orders[near]:
-            if bits[rank >> 3] >> (rank & 7) & 1:
-                if seen >= start:
-                    out.append(rank)
-                    if len(out) == search.PER_PAGE:
-                        break
-                seen += 1
-        return out
+        _, order = self.tenths(near)
+        ordered = order[_to_flags(mask, self.size)[order]]
+        return [int(r) for r in ordered[start : start + search.PER_PAGE]]
 
 
 class Catalog:
-    """The current Snapshot, rebuilt when `kring load` (or a moderator) changes the data version."""
+    """The current Snapshot, rebuilt when `kring load` (or a moderator) changes the data version.
+
+    A rebuild runs in a thread on its own connection; meanwhile the previous snapshot keeps answering.
+    """
 
     CHECK_EVERY = 2.0  # seconds between two looks at the data version
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
         self.conn = conn
+        self.path = path
         self.snapshot: Snapshot | None = None
         self._checked = 0.0
         self._lock = asyncio.Lock()
 
     async def current(self) -> Snapshot:
-        now = time.monotonic()
-        if self.snapshot is not None and now - self._checked < self.CHECK_EVERY:
+        fresh = time.monotonic() - self._checked < self.CHECK_EVERY
+        if self.snapshot is not None and (fresh or self._lock.locked()):
             return self.snapshot
         async with self._lock:
             if self.snapshot is None or time.monotonic() - self._checked >= self.CHECK_EVERY:
-                version = await self._version()
+                async with self.conn.execute("SELECT value FROM meta WHERE key = 'data_version'") as cur:
+                    row = await cur.fetchone()
+                version = row[0] if row else ""
                 if self.snapshot is None or self.snapshot.version != version:
-                    self.snapshot = await self._build(version)
+                    self.snapshot = await asyncio.to_thread(build, self.path, version)
                 self._checked = time.monotonic()
         return self.snapshot
 
-    async def _version(self) -> str:
-        async with self.conn.execute("SELECT value FROM meta WHERE key = 'data_version'") as cur:
-            row = await cur.fetchone()
-        return row[0] if row else ""
 
-    async def _build(self, version: str) -> Snapshot:
-        places: dict[str, models.KnownPlace] = {}
-        async with self.conn.execute("SELECT id, country, name, lat, lon, names FROM place") as cur:
-            async for pid, country, name, lat, lon, names in cur:
-                places[pid] = models.KnownPlace(pid, country, name, lat, lon, _NAMES.decode(names))
-        organizations: dict[str, models.Organization] = {}
-        async with self.conn.execute("SELECT doc FROM organization") as cur:
-            async for (doc,) in cur:
-                org = _ORG.decode(doc)
-                organizations[org.id] = org
+def build(path: Path | str, version: str) -> Snapshot:
+    """Read everything visitors can see into a Snapshot (in a worker thread, on a connection of its own)."""
+    conn = db.connect(path)
+    try:
+        places = {
+            pid: models.KnownPlace(pid, country, name, lat, lon, _NAMES.decode(names))
+            for pid, country, name, lat, lon, names in conn.execute(
+                "SELECT id, country, name, lat, lon, names FROM place"
+            )
+        }
+        orgs = [_ORG.decode(doc) for (doc,) in conn.execute("SELECT doc FROM organization")]
+        organizations = {org.id: org for org in orgs}
         listings: list[Listing] = []
-        async with self.conn.execute("SELECT rowid, doc FROM listing") as cur:
-            async for rowid, doc in cur:
-                group = _GROUP.decode(doc)
-                p = group.place
-                known = places.get(p.place_id) if p and p.place_id else None
-                lat = p.lat if p and p.lat is not None else (known.lat if known else None)
-                lon = p.lon if p and p.lon is not None else (known.lon if known else None)
-                listings.append(
-                    Listing(
-                        rank=-1,
-                        rowid=rowid,
-                        group=group,
-                        organization=organizations.get(group.organization or ""),
-                        lat=lat,
-                        lon=lon,
-                        place=known,
-                    )
-                )
-        async with self.conn.execute("SELECT doc FROM crisis_line ORDER BY position") as cur:
-            lines = [_LINE.decode(doc) async for (doc,) in cur]
-        return Snapshot(version, listings, lines, places)
+        for rowid, doc in conn.execute("SELECT rowid, doc FROM listing"):
+            group = _GROUP.decode(doc)
+            p = group.place
+            known = places.get(p.place_id) if p and p.place_id else None
+            lat = p.lat if p and p.lat is not None else (known.lat if known else None)
+            lon = p.lon if p and p.lon is not None else (known.lon if known else None)
+            organization = organizations.get(group.organization or "")
+            listings.append(
+                Listing(rank=-1, rowid=rowid, group=group, organization=organization, lat=lat, lon=lon, place=known)
+            )
+        lines = [_LINE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM crisis_line ORDER BY position")]
+    finally:
+        conn.close()
+    return Snapshot(version, listings, lines, places)

@@ -8,8 +8,8 @@ The offline catalog of the service worker applies exactly these rules (DESIGN.md
 - a list parameter matches when the listing has any of the chosen values (OR), except `access`, where
   the listing must offer every chosen need (AND); lists of different parameters combine with AND;
 - format: `online` also matches hybrid groups and `in_person` also matches hybrid groups;
-- near + within: the listing has a location no further than `within` km (great-circle distance,
-  rounded to 0.1 km) from the place; listings without a location do not match;
+- near + within: the listing has a location no further than `within` km from the place (haversine
+  distance in tenths of a km, rounded half up: see tenths()); listings without a location do not match;
 - order: with `near`, by rounded distance first; then the rank of the listing, which is its position
   when all listings are sorted by last_checked (newest first), normalised name, then id.
 """
@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Container, Iterable
 from typing import get_args
 
+import numpy as np
 from babel import Locale
 from msgspec import Struct
 
@@ -47,12 +48,35 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius), rounded to 0.1 km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * 6371.0088 * math.asin(math.sqrt(h)), 1)
+EARTH_RADIUS_KM = 6371.0088
+_DEGREE = math.pi / 180
+
+
+def tenths(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
+    """Great-circle distance (haversine) in tenths of a km, rounded half up.
+
+    Written as plain operations in a fixed order (no ** and no round()), so that numpy below and the
+    service worker's JavaScript compute the same number.
+    """
+    p1, p2 = lat1 * _DEGREE, lat2 * _DEGREE
+    a = math.sin((p2 - p1) / 2)
+    b = math.sin((lon2 - lon1) * _DEGREE / 2)
+    h = a * a + math.cos(p1) * math.cos(p2) * b * b
+    t = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h)) * 10
+    r = math.floor(t)
+    return r + 1 if t - r >= 0.5 else r
+
+
+def tenths_np(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """tenths() for many points at once; -1 where a point has no coordinates (NaN)."""
+    p1, p2 = lat1 * _DEGREE, lat2 * _DEGREE
+    a = np.sin((p2 - p1) / 2)
+    b = np.sin((lon2 - lon1) * _DEGREE / 2)
+    h = a * a + math.cos(p1) * np.cos(p2) * b * b
+    t = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h)) * 10
+    r = np.floor(t)
+    out = r + (t - r >= 0.5)
+    return np.where(np.isnan(out), -1, out).astype(np.int64)
 
 
 # The list parameters and the values each accepts. `lang` takes any ISO 639-1 code.

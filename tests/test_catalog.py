@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from urllib.parse import urlencode
 
 import pytest
@@ -28,13 +27,6 @@ def _coords(g: models.Group) -> tuple[float, float] | None:
         p = PLACES[g.place.place_id]
         return p.lat, p.lon
     return None
-
-
-def _haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
-    (lat1, lon1), (lat2, lon2) = a, b
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return round(2 * 6371.0088 * math.asin(math.sqrt(h)), 1)
 
 
 def _words(g: models.Group) -> set[str]:
@@ -82,8 +74,8 @@ def reference(f: search.Filters) -> list[str]:
             if where is None:
                 continue
             p = PLACES[f.near]
-            distance = _haversine((p.lat, p.lon), where)
-            ok &= distance <= f.radius
+            distance = search.tenths(p.lat, p.lon, *where)
+            ok &= distance <= f.radius * 10
         if ok:
             key = (-g.last_checked.toordinal(), search.normalise(g.name), g.id)
             found.append(((distance if distance is not None else 0.0), key, g.id))

@@ -47,10 +47,10 @@ def place_options(snapshot: Snapshot, lang: str) -> list[tuple[str, list[tuple[s
     return out
 
 
-async def _search(request: Request, lang: str) -> tuple[Results, list[search.ParamError], Snapshot]:
+async def _search(request: Request) -> tuple[Results, list[search.ParamError], Snapshot]:
     catalog, snapshot = await _catalog(request)
     filters, problems = search.parse_filters(request.query_params.multi_items(), place_ids=snapshot.places)
-    results = await snapshot.search(catalog.conn, filters, lang=lang)
+    results = await snapshot.search(catalog.conn, filters)
     return results, problems, snapshot
 
 
@@ -67,7 +67,7 @@ async def home(request: Request, lang: FromPath[str]) -> Template:
 
 @get("/groups", name="groups")
 async def groups(request: Request, lang: FromPath[str]) -> Template:
-    results, problems, snapshot = await _search(request, lang)
+    results, problems, snapshot = await _search(request)
     return render(
         request,
         lang,
@@ -84,7 +84,7 @@ async def groups(request: Request, lang: FromPath[str]) -> Template:
 @get("/groups/results", name="results")
 async def results(request: Request, lang: FromPath[str]) -> Template:
     """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
-    found, problems, snapshot = await _search(request, lang)
+    found, problems, snapshot = await _search(request)
     return render(
         request,
         lang,

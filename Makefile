@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 LOCALES := nl fr
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup test-setup load translations messages bench chromium wrk clean
+.PHONY: run test setup test-setup load translations messages bench chromium wrk images clean
 .DEFAULT_GOAL := run
 
 run: setup load
@@ -14,7 +14,7 @@ run: setup load
 test: test-setup chromium
 	$(BIN)/python -m pytest
 
-bench: test-setup load wrk
+bench: test-setup load chromium wrk
 	$(BIN)/python -m bench
 
 setup: $(VENV)/.installed web/static/vendor/htmx.min.js translations
@@ -81,3 +81,7 @@ wrk:
 
 clean:
 	rm -rf $(VENV) node_modules web/static/vendor var web/locales/*/LC_MESSAGES/*.mo
+
+# Kring's icons and the manifest's screenshots (committed PNGs): run after a change of the look.
+images: test-setup chromium load
+	$(BIN)/python web/images.py

@@ -18,6 +18,7 @@ PARTS = {
     "latency": "results fragment, 10,000 listings",
     "fulltext": "filter + full text, 100,000 listings",
     "throughput": "throughput, wrk",
+    "offline": "offline catalog and visits",
 }
 
 

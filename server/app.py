@@ -18,9 +18,9 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
 from server import db, web
-from server.cache import PageCache
+from server.cache import PageCache, not_modified
 from server.catalog import Catalog
-from server.routes import api, pages
+from server.routes import api, pages, pwa
 from server.settings import Settings
 
 
@@ -44,6 +44,10 @@ class Kring(Litestar):
             await super().__call__(scope, receive, self.page_cache.recorder(key, send))
             return
         start, body = hit
+        if not_modified(scope, start):
+            await send({**start, "status": 304, "headers": [h for h in start["headers"] if h[0] != b"content-length"]})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
         await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -71,6 +75,10 @@ def create_app(settings: Settings | None = None) -> Kring:
             pages.root,
             pages.router,
             api.GroupsController,
+            pwa.manifest,
+            pwa.service_worker,
+            pwa.catalog,
+            pwa.places,
             create_static_files_router(
                 path="/static",
                 directories=[web.STATIC_DIR],

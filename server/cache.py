@@ -28,6 +28,14 @@ def encoding(scope: Scope) -> str:
     return "identity"
 
 
+def not_modified(scope: Scope, start: HTTPResponseStartEvent) -> bool:
+    """Whether the request's If-None-Match names the kept answer's ETag (then a 304 is enough)."""
+    etag = next((value for name, value in start["headers"] if name == b"etag"), None)
+    if etag is None:
+        return False
+    return any(name == b"if-none-match" and etag in value for name, value in scope["headers"])
+
+
 class PageCache:
     """A bounded LRU of (start message, body) by (data version, encoding, path, query string)."""
 

@@ -131,8 +131,10 @@ class Snapshot:
         listings: list[Listing],
         crisis_lines: list[models.CrisisLine],
         places: dict[str, models.KnownPlace],
+        date: str = "",
     ) -> None:
         self.version = version
+        self.date = date  # when this data version was loaded (ISO), for "offline: data from <date>"
         self.by_id = {item.group.id: item for item in listings}
         active = sorted((i for i in listings if i.group.status == "active"), key=lambda i: _sort_key(i.group))
         for rank, item in enumerate(active):
@@ -352,6 +354,7 @@ def build(path: Path | str, version: str) -> Snapshot:
                 Listing(rank=-1, rowid=rowid, group=group, organization=organization, lat=lat, lon=lon, place=known)
             )
         lines = [_LINE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM crisis_line ORDER BY position")]
+        row = conn.execute("SELECT value FROM meta WHERE key = 'data_date'").fetchone()
     finally:
         conn.close()
-    return Snapshot(version, listings, lines, places)
+    return Snapshot(version, listings, lines, places, row[0] if row else "")

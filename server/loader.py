@@ -382,10 +382,16 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
                 (rowid, listing_words(group, org_names.get(group.organization or ""), data.places)),
             )
         version = _content_version(conn)
+        # The date visitors see offline ("data from <date>") moves only when the data changes.
+        on_conflict = "UPDATE SET value = excluded.value" if version != data_version(conn) else "NOTHING"
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('data_version', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (version,),
+        )
+        conn.execute(
+            f"INSERT INTO meta (key, value) VALUES ('data_date', ?) ON CONFLICT (key) DO {on_conflict}",
+            (dt.date.today().isoformat(),),
         )
         conn.execute("DROP TABLE loaded")
         conn.execute("COMMIT")

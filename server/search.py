@@ -1,7 +1,7 @@
 """The search semantics, defined once: normalisation, words, filter parameters and their rules.
 
 The offline catalog of the service worker applies exactly these rules (DESIGN.md §5):
-- normalise: lower case, accents removed (NFKD, combining marks dropped), a few letters spelled out
+- normalise: lower case, accents removed (NFKD, then every mark, Unicode category M, dropped), a few letters spelled out
   (ß→ss, æ→ae, œ→oe, ø→o, ł→l, đ→d, þ→th);
 - words: maximal runs of [a-z0-9] in the normalised text;
 - q matches a listing when every query word is a prefix of one of the listing's words;
@@ -37,11 +37,12 @@ DEFAULT_WITHIN = 25
 
 _SPELLED_OUT = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})
 _WORD = re.compile(r"[a-z0-9]+")
+_NUMBER = re.compile(r"^[0-9]{1,9}$")
 
 
 def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower().translate(_SPELLED_OUT))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(c for c in decomposed if unicodedata.category(c)[0] != "M")
 
 
 def words(text: str) -> list[str]:
@@ -185,14 +186,14 @@ def parse_filters(
     within = None
     if single.get("within"):
         raw = single["within"]
-        if raw.isdigit() and int(raw) in WITHIN_CHOICES:
+        if _NUMBER.match(raw) and int(raw) in WITHIN_CHOICES:
             within = int(raw)
         else:
             errors.append(ParamError("within", raw[:60], "not_a_distance"))
     page = 1
     if single.get("page"):
         raw = single["page"]
-        if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
+        if _NUMBER.match(raw) and 1 <= int(raw) <= MAX_PAGE:
             page = int(raw)
         else:
             errors.append(ParamError("page", raw[:60], "not_a_page"))

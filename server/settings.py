@@ -14,6 +14,9 @@ class Settings(Struct, frozen=True, kw_only=True):
     secret: str = ""
     port: int = 8000
     debug: bool = False
+    # A name for this deployment; a new one makes browsers take the new service worker even when no
+    # file changed (the worker's version is a hash of the files and this).
+    release: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -27,4 +30,5 @@ class Settings(Struct, frozen=True, kw_only=True):
             secret=env.get("KRING_SECRET", ""),
             port=int(port),
             debug=env.get("KRING_DEBUG", "") == "1",
+            release=env.get("KRING_RELEASE", ""),
         )

@@ -140,6 +140,9 @@ async def security_headers(message: Message, scope: Scope) -> None:
         for name, value in HEADERS.items():
             if name not in headers:
                 headers[name] = value
+        # An answer that sets a cookie is nobody else's: no cache (the service worker's included) keeps it.
+        if "set-cookie" in headers:
+            headers["cache-control"] = "no-store"
         # Compressed and plain answers differ; say so on both, so that a shared cache keeps them apart.
         if "accept-encoding" not in headers.get("vary", "").lower():
             headers.extend_header_value("vary", "Accept-Encoding")

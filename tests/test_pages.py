@@ -145,6 +145,8 @@ def test_pages_split_the_results_twenty_by_twenty(client, real_data) -> None:
         "colour=red",
         "q=a&q=b",
         "theme=%00",
+        "page=%C2%B2",  # a superscript two: a digit to Python, not a page number
+        "near=be-gent&within=%D9%A5",
     ],
 )
 def test_bad_parameters_are_400_on_the_api_and_a_notice_on_the_page(client, query: str) -> None:

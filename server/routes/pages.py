@@ -120,6 +120,13 @@ async def crisis(request: Request, lang: FromPath[str]) -> Template:
     return render(request, lang, "pages/crisis.html", sections=crisis_sections(snapshot.crisis_lines))
 
 
+@get("/offline", name="offline")
+async def offline(request: Request, lang: FromPath[str]) -> Template:
+    """What the service worker shows for a page it does not have: it prints the crisis numbers."""
+    _, snapshot = await _catalog(request)
+    return render(request, lang, "pages/offline.html", sections=crisis_sections(snapshot.crisis_lines))
+
+
 @get("/about", name="about")
 async def about(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
@@ -128,7 +135,7 @@ async def about(request: Request, lang: FromPath[str]) -> Template:
 
 router = Router(
     path="/{lang:str}",
-    route_handlers=[home, groups, results, group, crisis, about],
+    route_handlers=[home, groups, results, group, crisis, offline, about],
     before_request=_check_lang,
     include_in_schema=False,
 )

@@ -1,0 +1,206 @@
+"""Installable and offline-first, in Chromium: install, the tunnel journey, the update, and offline answers
+that give exactly the server's ids, order and counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from playwright.sync_api import BrowserContext, Page, Playwright, expect
+
+from bench import synthetic
+from server import loader, search
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_server
+from tests.conftest import DATA, build_db, soup
+
+pytestmark = pytest.mark.browser
+
+
+def install(page: Page, url: str) -> None:
+    """Open `url` and wait until the worker has precached everything and controls the page."""
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.wait_for_function("!!navigator.serviceWorker.controller")
+
+
+def answer(html: str) -> tuple[list[str], str, dict[str, str]]:
+    """What a results fragment says: the ids in order, the count, and every option's count."""
+    page = soup(html)
+    ids = [a["href"].rsplit("/", 1)[1] for a in page.select("#results .listing h2 a")]
+    count = page.select_one("#result-count").get_text(" ", strip=True)
+    options = {span["id"]: span.text for span in page.select("span[hx-swap-oob]")}
+    return ids, count, options
+
+
+def test_chromium_reports_no_installability_errors(persistent: BrowserContext, live_server: str) -> None:
+    page = persistent.new_page()
+    install(page, f"{live_server}/en/")
+    cdp = persistent.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == []
+    parsed = page.request.get(f"{live_server}/manifest.webmanifest?lang=en").json()
+    assert [s["url"] for s in parsed["shortcuts"]] == ["/en/crisis", "/en/groups"]
+    assert parsed["shortcuts"][0]["name"] == "Crisis numbers"
+    purposes = {(i["sizes"], i["purpose"]) for i in parsed["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("192x192", "maskable"), ("512x512", "maskable")} <= purposes
+    assert {s["form_factor"] for s in parsed["screenshots"]} == {"narrow", "wide"}
+    for image in [*parsed["icons"], *parsed["screenshots"]]:
+        assert page.request.get(f"{live_server}{image['src']}").ok
+
+
+def test_the_tunnel_journey(persistent: BrowserContext, live_server: str) -> None:
+    page = persistent.new_page()
+    install(page, f"{live_server}/en/")
+    page.goto(f"{live_server}/en/groups/be-psybru")  # a group visited before the tunnel
+    online_ids = [i["id"] for i in page.request.get(f"{live_server}/api/v1/groups?kind=orientation").json()["items"]]
+    persistent.set_offline(True)
+
+    for url in ("/nl/", "/fr/", "/en/about", "/nl/groups"):  # precached, never opened
+        page.goto(f"{live_server}{url}")
+        expect(page.locator("h1")).to_be_visible()
+    page.goto(f"{live_server}/fr/crisis")
+    expect(page.locator("a[href='tel:1813']")).to_be_visible()
+    expect(page.locator("#offline")).to_be_visible()
+
+    page.goto(f"{live_server}/en/groups/be-psybru")
+    expect(page.locator("h1")).to_have_text("PsyBru")
+
+    # Filters still answer, from the catalog, with the server's ids and a calm notice of the data's age.
+    page.goto(f"{live_server}/en/groups?kind=orientation")
+    expect(page.locator(".offline-note")).to_contain_text("You are offline")
+    expect(page.locator("#results .listing")).to_have_count(len(online_ids))
+    assert [a.rsplit("/", 1)[1] for a in page.locator("#results .listing h2 a").evaluate_all("l => l.map(a => a.getAttribute('href'))")] == online_ids
+    with page.expect_response(re.compile(r"/results\?")):
+        page.locator("#f-format-online").check()
+    expect(page).to_have_url(re.compile(r"kind=orientation&format=online"))
+    expect(page.locator(".offline-note")).to_be_visible()
+
+    # A page it never saw: the offline page, which prints the crisis numbers itself.
+    page.goto(f"{live_server}/en/groups/nl-aa-nederland")
+    expect(page.locator("h1")).to_have_text("You are offline")
+    expect(page.locator("a[href='tel:113']")).to_be_visible()
+
+
+def test_the_crisis_page_opens_offline_in_a_context_that_never_opened_it(persistent: BrowserContext, live_server: str) -> None:
+    page = persistent.new_page()
+    install(page, f"{live_server}/nl/")
+    persistent.set_offline(True)
+    page.goto(f"{live_server}/en/crisis")
+    expect(page.locator("section#be a[href='tel:080032123']")).to_be_visible()
+    expect(page.locator("section#nl a[href='tel:08000113']")).to_be_visible()
+
+
+def test_never_cached_moderator_pages_posts_and_errors(persistent: BrowserContext, live_server: str) -> None:
+    page = persistent.new_page()
+    install(page, f"{live_server}/en/")
+    page.evaluate("Promise.all([fetch('/moderate'), fetch('/en/groups', {method: 'POST'}), fetch('/en/nothing')])")
+    page.goto(f"{live_server}/en/nothing-here")
+    cached = page.evaluate(
+        "caches.keys().then(names => Promise.all(names.map(n => caches.open(n).then(c => c.keys()))))"
+        ".then(all => all.flat().map(r => r.method + ' ' + new URL(r.url).pathname))"
+    )
+    assert cached and not [c for c in cached if "/moderate" in c or c.startswith("POST") or "nothing" in c]
+
+
+def test_an_update_waits_for_the_person(playwright: Playwright, tmp_path: Path, real_db: Path) -> None:
+    port = _free_port()
+    first, base = start_server(real_db, port, KRING_RELEASE="one")
+    context = playwright.chromium.launch_persistent_context(tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        page = context.new_page()
+        install(page, f"{base}/en/groups")
+        old = page.evaluate("caches.keys()")
+        first.terminate()
+        first.wait(timeout=10)
+        second, _ = start_server(real_db, port, KRING_RELEASE="two")
+        try:
+            page.evaluate("window.kringMarker = 'still here'")
+            page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+            expect(page.locator("#update")).to_be_visible(timeout=15000)
+            page.wait_for_timeout(500)
+            assert page.evaluate("window.kringMarker") == "still here"  # nothing reloaded by itself
+            with page.expect_navigation():
+                page.locator("#update button").click()
+            assert page.evaluate("window.kringMarker") is None
+            page.wait_for_function("caches.keys().then(k => k.filter(n => n.startsWith('kring-shell-')).length === 1)")
+            new = page.evaluate("caches.keys()")
+            assert [n for n in old if n.startswith("kring-shell-")] != [n for n in new if n.startswith("kring-shell-")]
+        finally:
+            second.terminate()
+            second.wait(timeout=10)
+    finally:
+        context.close()
+
+
+# --- conformance: the worker's offline answers against the server's, on 1,500 synthetic listings ---------
+
+
+@pytest.fixture(scope="module")
+def synthetic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = loader.read(DATA)
+    data.groups = synthetic.generate(1500, seed=5, today=dt.date(2026, 11, 1))
+    data.organizations = []
+    path = build_db(tmp_path_factory.mktemp("synthetic") / "kring.sqlite", data)
+    process, base = start_server(path)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def offline_page(playwright: Playwright, synthetic_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    context = playwright.chromium.launch_persistent_context(
+        tmp_path_factory.mktemp("profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS
+    )
+    page = context.new_page()
+    install(page, f"{synthetic_server}/en/groups")
+    context.set_offline(True)
+    yield page
+    context.close()
+
+
+WORDS = ["groep", "gr", "g", "angst", "anx", "deuil", "rouw", "praat", "online", "brux", "gent", "zelf", "x", "e", "talk"]
+PLACES = ["be-brussels", "be-gent", "be-liege", "nl-utrecht", "nl-amsterdam", "be-namur", "nl-groningen"]
+combos = st.fixed_dictionaries(
+    {},
+    optional={
+        "q": st.lists(st.sampled_from(WORDS), min_size=1, max_size=2).map(" ".join),
+        "kind": st.lists(st.sampled_from(search.CHOICES["kind"]), min_size=1, max_size=2, unique=True),
+        "theme": st.lists(st.sampled_from(search.CHOICES["theme"]), min_size=1, max_size=2, unique=True),
+        "format": st.lists(st.sampled_from(search.CHOICES["format"]), min_size=1, max_size=2, unique=True),
+        "lang": st.lists(st.sampled_from(["nl", "fr", "en", "de", "ar"]), min_size=1, max_size=2, unique=True),
+        "led_by": st.lists(st.sampled_from(search.CHOICES["led_by"]), min_size=1, max_size=2, unique=True),
+        "cost": st.lists(st.sampled_from(search.CHOICES["cost"]), min_size=1, max_size=2, unique=True),
+        "access": st.lists(st.sampled_from(search.CHOICES["access"]), min_size=1, max_size=2, unique=True),
+        "audience": st.lists(st.sampled_from(search.CHOICES["audience"]), min_size=1, max_size=2, unique=True),
+        "membership": st.lists(st.sampled_from(search.CHOICES["membership"]), min_size=1, max_size=1),
+        "near": st.sampled_from(PLACES),
+        "within": st.sampled_from([str(w) for w in search.WITHIN_CHOICES]),
+        "page": st.sampled_from(["2", "3"]),
+    },
+)
+
+
+@settings(max_examples=220, deadline=None, suppress_health_check=list(HealthCheck))
+@given(combos)
+def test_offline_answers_are_the_servers(offline_page: Page, synthetic_server: str, combo: dict) -> None:
+    from urllib.parse import urlencode
+
+    query = urlencode([(k, v) for k, values in combo.items() for v in (values if isinstance(values, list) else [values])])
+    url = f"/en/groups/results?{query}"
+    with urllib.request.urlopen(f"{synthetic_server}{url}") as response:
+        online = answer(response.read().decode())
+    offline_html = offline_page.evaluate(
+        "url => fetch(url).then(r => r.headers.get('X-Kring-Offline') ? r.text() : 'not from the catalog')", url
+    )
+    assert offline_html != "not from the catalog"
+    assert answer(offline_html) == online, url
+    event("some results" if online[0] else "no results")

@@ -43,7 +43,7 @@ async def manifest(lang: str = Parameter(default=i18n.DEFAULT, pattern="^(nl|fr|
         "scope": "/",
         "display": "standalone",
         "background_color": "#f6f1ea",
-        "theme_color": "#2f5d50",
+        "theme_color": "#f6f1ea",
         "icons": [
             {"src": web.static(path), "sizes": sizes, "type": "image/png", "purpose": purpose}
             for path, sizes, purpose in ICONS

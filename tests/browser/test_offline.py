@@ -17,6 +17,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright, expect
 from bench import synthetic
 from server import loader, search
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_server
+from tests.browser.test_accessibility import violations
 from tests.conftest import DATA, build_db, soup
 
 pytestmark = pytest.mark.browser
@@ -82,6 +83,7 @@ def test_the_tunnel_journey(persistent: BrowserContext, live_server: str) -> Non
         page.locator("#f-format-online").check()
     expect(page).to_have_url(re.compile(r"kind=orientation&format=online"))
     expect(page.locator(".offline-note")).to_be_visible()
+    assert violations(page) == ""  # axe-core, offline, after the swap
 
     # A page it never saw: the offline page, which prints the crisis numbers itself.
     page.goto(f"{live_server}/en/groups/nl-aa-nederland")

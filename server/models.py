@@ -172,6 +172,29 @@ class PlaceName(Struct, forbid_unknown_fields=True, omit_defaults=True):
     en: Name | None = None
 
 
+class FinderLink(Struct, forbid_unknown_fields=True):
+    """A link from a guide into the finder: its text, and the filters as a query string."""
+
+    label: Annotated[str, Meta(min_length=2, max_length=120)]
+    query: Annotated[str, Meta(max_length=400)]
+
+
+class GuideFront(Struct, forbid_unknown_fields=True, kw_only=True):
+    """The TOML front matter of data/guides/<lang>/<slug>.md, between two lines of +++."""
+
+    title: Annotated[str, Meta(min_length=2, max_length=120)]
+    summary: Annotated[str, Meta(min_length=10, max_length=400)]
+    order: Annotated[int, Meta(ge=1, le=100)]
+    sources: list[Annotated[str, Meta(min_length=4, max_length=400)]] = []
+    finder: Annotated[list[FinderLink], Meta(min_length=1, max_length=5)]
+
+
+class Guide(GuideFront, kw_only=True):
+    slug: Slug
+    lang: Literal["nl", "fr", "en"]
+    html: str
+
+
 # The shape of each kind of data file.
 class GroupsFile(Struct, forbid_unknown_fields=True):
     group: list[Group]

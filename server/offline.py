@@ -179,9 +179,9 @@ def _files(folder: Path) -> list[Path]:
 
 
 @cache
-def app_version(release: str = "") -> str:
-    """A hash of everything the worker precaches or is (static files, templates, translations) and the release."""
-    digest = hashlib.sha256(release.encode())
+def app_version(release: str = "", guides: tuple[str, ...] = ()) -> str:
+    """A hash of what the worker precaches or is: static files, templates, translations, guides, release."""
+    digest = hashlib.sha256(" ".join((release, *guides)).encode())
     for folder in (web.STATIC_DIR, web.TEMPLATES_DIR, i18n.LOCALES_DIR):
         for path in _files(folder):
             digest.update(str(path.relative_to(folder.parent)).encode())
@@ -189,19 +189,23 @@ def app_version(release: str = "") -> str:
     return digest.hexdigest()[:12]
 
 
-def precache_urls() -> list[str]:
+PAGES = ("", "groups", "crisis", "start", "guide", "about", "offline")
+
+
+def precache_urls(guides: tuple[str, ...] = ()) -> list[str]:
     """What the worker stores at install: the app shell, and the pages that must open offline."""
     assets = [web.static(path) for path in ("css/kring.css", "vendor/htmx.min.js", "js/app.js")]
-    pages = [f"/{lang}/{page}" for lang in i18n.KNOWN_LOCALES for page in ("", "groups", "crisis", "about", "offline")]
+    pages = [f"/{lang}/{page}" for lang in i18n.KNOWN_LOCALES for page in (*PAGES, *(f"guide/{g}" for g in guides))]
     return [*assets, *pages, "/api/v1/catalog", "/api/v1/places"]
 
 
 @cache
-def worker_js(release: str = "") -> bytes:
+def worker_js(release: str = "", guides: tuple[str, ...] = ()) -> bytes:
+    """The worker, with its settings; `guides` are the slugs of the guides (the same in every language)."""
     settings = msgspec.json.encode(
         {
-            "version": app_version(release),
-            "precache": precache_urls(),
+            "version": app_version(release, guides),
+            "precache": precache_urls(guides),
             "search": web.static("js/search.js"),
             "texts": worker_texts(),
             "languages": list(i18n.KNOWN_LOCALES),

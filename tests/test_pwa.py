@@ -32,14 +32,17 @@ def test_the_worker_is_served_from_the_root_unstored_with_its_version(client) ->
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.headers["cache-control"] == "no-cache"
-    version = offline.app_version("")
+    snapshot = client.app.state.catalog.snapshot
+    guides = tuple(g.slug for g in snapshot.guides.get("nl", []))
+    version = offline.app_version("", guides)
     assert response.headers["etag"] == f'"{version}"'
     assert response.text.startswith("const KRING = ")
     config = msgspec.json.decode(response.text.split(";\n", 1)[0].removeprefix("const KRING = "))
     assert config["version"] == version
     assert web.static("css/kring.css") in config["precache"]
     for lang in ("nl", "fr", "en"):
-        assert {f"/{lang}/", f"/{lang}/crisis", f"/{lang}/offline"} <= set(config["precache"])
+        assert {f"/{lang}/", f"/{lang}/crisis", f"/{lang}/offline", f"/{lang}/start"} <= set(config["precache"])
+        assert {f"/{lang}/guide/{slug}" for slug in guides} <= set(config["precache"])
 
 
 def test_the_version_follows_the_files_and_the_release() -> None:

@@ -1,17 +1,18 @@
-"""The HTML pages: home, the listing and its results fragment, one group, crisis numbers, about."""
+"""The HTML pages: home, the listing and its results fragment, one group, crisis, the helper, guides, about."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Request, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
-from server import i18n, models, search, web
+from server import i18n, models, search, start, web
 from server.catalog import Catalog, Results, Snapshot
 
 
@@ -29,7 +30,10 @@ async def _check_lang(request: Request) -> None:
 
 def render(request: Request, lang: str, template: str, **context: Any) -> Template:
     push_url = context.pop("push_url", None)
-    return HTMXTemplate(template_name=template, context={**web.page_context(request, lang), **context}, push_url=push_url)
+    headers = context.pop("headers", None)
+    return HTMXTemplate(
+        template_name=template, context={**web.page_context(request, lang), **context}, push_url=push_url, headers=headers
+    )
 
 
 async def _catalog(request: Request) -> tuple[Catalog, Snapshot]:
@@ -120,6 +124,44 @@ async def crisis(request: Request, lang: FromPath[str]) -> Template:
     return render(request, lang, "pages/crisis.html", sections=crisis_sections(snapshot.crisis_lines))
 
 
+@get("/start", name="start")
+async def start_helper(request: Request, lang: FromPath[str]) -> Template:
+    """A few gentle, skippable questions; the answers only shape the suggestion on this page."""
+    _, snapshot = await _catalog(request)
+    answers = start.answers_from(request.query_params.multi_items(), snapshot.places)
+    return render(
+        request,
+        lang,
+        "pages/start.html",
+        answers=answers,
+        suggestion=start.suggest(answers) if answers else None,
+        questions=start.QUESTIONS,
+        question_labels=start.QUESTION_LABELS,
+        table=msgspec.json.encode(start.table()).decode(),
+        guides=snapshot.guides.get(lang, []),
+        places=place_options(snapshot, lang),
+        sections=crisis_sections(snapshot.crisis_lines),
+        # The answers are in the address: no cache (ours, the browser's, the worker's) keeps this page.
+        headers={"cache-control": "no-store"} if answers else None,
+    )
+
+
+@get("/guide", name="guides")
+async def guides(request: Request, lang: FromPath[str]) -> Template:
+    _, snapshot = await _catalog(request)
+    return render(request, lang, "pages/guides.html", guides=snapshot.guides.get(lang, []))
+
+
+@get("/guide/{slug:str}", name="guide")
+async def guide(request: Request, lang: FromPath[str], slug: FromPath[str]) -> Template:
+    _, snapshot = await _catalog(request)
+    found = snapshot.guide(lang, slug)
+    if found is None:
+        raise NotFoundException("No such guide")
+    others = [g for g in snapshot.guides.get(lang, []) if g.slug != slug]
+    return render(request, lang, "pages/guide.html", guide=found, others=others)
+
+
 @get("/offline", name="offline")
 async def offline(request: Request, lang: FromPath[str]) -> Template:
     """What the service worker shows for a page it does not have: it prints the crisis numbers."""
@@ -130,12 +172,24 @@ async def offline(request: Request, lang: FromPath[str]) -> Template:
 @get("/about", name="about")
 async def about(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
-    return render(request, lang, "pages/about.html", snapshot=snapshot)
+    return render(request, lang, "pages/about.html", snapshot=snapshot, sources=sources(snapshot))
+
+
+def sources(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """Where the facts come from: each organization, listing without one, and crisis line, by name."""
+    found: dict[str, str] = {}
+    for item in snapshot.active:
+        org = item.organization
+        name, source = (org.name, org.source) if org else (item.group.name, item.group.source)
+        found.setdefault(name, source)
+    for line in snapshot.crisis_lines:
+        found.setdefault(line.name, line.source)
+    return sorted(found.items(), key=lambda pair: search.normalise(pair[0]))
 
 
 router = Router(
     path="/{lang:str}",
-    route_handlers=[home, groups, results, group, crisis, offline, about],
+    route_handlers=[home, groups, results, group, crisis, start_helper, guides, guide, offline, about],
     before_request=_check_lang,
     include_in_schema=False,
 )

@@ -72,10 +72,12 @@ async def manifest(lang: str = Parameter(default=i18n.DEFAULT, pattern="^(nl|fr|
 async def service_worker(request: Request) -> Response[bytes]:
     """The worker, from the root so that its scope is the whole site; revalidated on every check."""
     release = request.app.state.settings.release
+    snapshot = await request.app.state.catalog.current()
+    guides = tuple(g.slug for g in snapshot.guides.get(i18n.DEFAULT, []))
     return Response(
-        offline.worker_js(release),
+        offline.worker_js(release, guides),
         media_type="text/javascript",
-        headers={"cache-control": "no-cache", "etag": f'"{offline.app_version(release)}"'},
+        headers={"cache-control": "no-cache", "etag": f'"{offline.app_version(release, guides)}"'},
     )
 
 

@@ -20,7 +20,13 @@ def violations(page: Page) -> str:
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr", "en"])
-@pytest.mark.parametrize("path", ["/", "/groups", "/groups/be-psybru", "/crisis", "/about", "/offline", "/groups/nope"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/", "/groups", "/groups/be-psybru", "/crisis", "/about", "/offline", "/groups/nope",
+        "/guide", "/guide/support-group-or-therapy", "/guide/questions", "/start", "/start?now=very_bad&talk=peers",
+    ],
+)  # fmt: skip
 def test_no_violations(page: Page, live_server: str, lang: str, path: str) -> None:
     page.goto(f"{live_server}/{lang}{path}")
     assert violations(page) == ""

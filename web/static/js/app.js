@@ -55,4 +55,42 @@
       document.addEventListener("htmx:load", () => window.htmx.trigger(form, "change"), { once: true });
     }
   }
+
+  // The helper (/start): the same suggestion as the server, from the table the form carries, so that
+  // it answers at once and offline. Nothing is stored; the answers only go into this page's address.
+  const start = document.getElementById("start");
+  if (start) {
+    const table = JSON.parse(start.dataset.table);
+    const places = new Set(Array.from(start.elements.near.options, (o) => o.value).filter(Boolean));
+    const show = (params) => {
+      const answers = {};
+      for (const [question, value] of params) {
+        if (question in table.filters && value in table.filters[question] && !(question in answers)) answers[question] = value;
+        if (question === "near" && places.has(value) && !("near" in answers)) answers.near = value;
+      }
+      if (!Object.keys(answers).length) return;
+      const filters = [];
+      for (const question of Object.keys(table.filters)) {
+        if (question in answers) filters.push(...table.filters[question][answers[question]]);
+      }
+      if (answers.where === "near" && answers.near) filters.push(["near", answers.near], ["within", table.within]);
+      const query = new URLSearchParams(filters).toString();
+      const lang = document.documentElement.lang;
+      const section = document.getElementById("suggestion");
+      document.getElementById("suggest-finder").href = `/${lang}/groups${query ? `?${query}` : ""}`;
+      document.getElementById("suggest-crisis").hidden = answers.now !== "very_bad";
+      const guide = table.guides[answers.talk || "unsure"];
+      for (const item of section.querySelectorAll("[data-slug]")) item.hidden = item.dataset.slug !== guide;
+      section.hidden = false;
+      section.querySelector("h2").focus();
+    };
+    start.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const params = new URLSearchParams(new FormData(start));
+      for (const [key, value] of Array.from(params)) if (!value) params.delete(key);
+      window.history.replaceState(null, "", `?${params}`);
+      show(params);
+    });
+    if (window.location.search && document.getElementById("suggestion").hidden) show(new URLSearchParams(window.location.search));
+  }
 })();

@@ -31,7 +31,7 @@ def measure() -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="kring-bench-") as tmp:
         app = create_app(Settings(db=real_db(Path(tmp) / "real.sqlite")))
-        with TestClient(app) as client:
+        with TestClient(app, base_url="http://127.0.0.1") as client:
             ids = list(app.state.catalog.snapshot.by_id)
             html = client.get("/en/groups").text
             css = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)

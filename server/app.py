@@ -28,8 +28,20 @@ class Kring(Litestar):
     """Litestar, with the public page cache (server/cache.py) answering before routing."""
 
     page_cache: PageCache
+    hosts: tuple[str, ...]
+
+    def allowed_host(self, scope: Scope) -> bool:
+        """Whether the Host header, without its port, is allowed (Litestar's allowed_hosts compares the port too)."""
+        raw = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
+        host = raw if raw.endswith("]") or ":" not in raw else raw.rsplit(":", 1)[0]
+        return any(h == "*" or h == host or (h.startswith("*.") and host.endswith(h[1:])) for h in self.hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.allowed_host(scope):
+            headers = [(b"content-type", b"text/plain"), *((k.encode(), v.encode()) for k, v in web.HEADERS.items())]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": b"This host name is not served here.", "more_body": False})
+            return
         catalog: Catalog | None = getattr(self.state, "catalog", None)
         if scope["type"] != "http" or catalog is None:
             await super().__call__(scope, receive, send)
@@ -89,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Kring:
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment(debug=settings.debug))),
         compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=400),
-        before_send=[web.security_headers],
+        before_send=[web.security_headers(settings)],
         exception_handlers={HTTPException: web.http_error, Exception: web.server_error},
         openapi_config=OpenAPIConfig(
             title="Kring API",
@@ -103,4 +115,5 @@ def create_app(settings: Settings | None = None) -> Kring:
         debug=settings.debug,
     )
     app.page_cache = PageCache()
+    app.hosts = settings.allowed_hosts
     return app

@@ -189,7 +189,7 @@ def app_version(release: str = "", guides: tuple[str, ...] = ()) -> str:
     return digest.hexdigest()[:12]
 
 
-PAGES = ("", "groups", "crisis", "start", "guide", "about", "offline")
+PAGES = ("", "groups", "crisis", "start", "guide", "saved", "about", "offline")
 
 
 def precache_urls(guides: tuple[str, ...] = ()) -> list[str]:

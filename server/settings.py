@@ -8,6 +8,12 @@ from pathlib import Path
 from msgspec import Struct
 
 
+def _https(url: str) -> str:
+    if not url.startswith("https://") or any(c in url for c in "\"'<> "):
+        raise SystemExit(f"KRING_EXIT_URL: {url!r} is not an https:// address")
+    return url
+
+
 class Settings(Struct, frozen=True, kw_only=True):
     db: Path = Path("var/kring.sqlite")
     data: Path = Path("data")
@@ -17,6 +23,12 @@ class Settings(Struct, frozen=True, kw_only=True):
     # A name for this deployment; a new one makes browsers take the new service worker even when no
     # file changed (the worker's version is a hash of the files and this).
     release: str = ""
+    # Host names the site answers to (Host header); "*.example.org" allows its subdomains.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
+    # Send Strict-Transport-Security: set it when the site is served over HTTPS (behind a proxy, say).
+    hsts: bool = False
+    # Where the quick exit goes: a neutral site, loaded in place of Kring without a history entry.
+    exit_url: str = "https://www.wikipedia.org/"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -31,4 +43,7 @@ class Settings(Struct, frozen=True, kw_only=True):
             port=int(port),
             debug=env.get("KRING_DEBUG", "") == "1",
             release=env.get("KRING_RELEASE", ""),
+            allowed_hosts=tuple(h.strip() for h in env.get("KRING_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()),
+            hsts=env.get("KRING_HSTS", "") == "1",
+            exit_url=_https(env.get("KRING_EXIT_URL", "https://www.wikipedia.org/")),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from litestar.types import Message, Scope
 
 from server import i18n, labels, search
 from server.catalog import Listing, Results
+from server.settings import Settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
@@ -133,19 +135,29 @@ HEADERS = {
 }
 
 
-async def security_headers(message: Message, scope: Scope) -> None:
-    """Adds the security headers to every HTTP response: pages, errors, redirects and static files."""
-    if message["type"] == "http.response.start":
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A before_send hook adding the security headers to every HTTP response: pages, errors, files."""
+
+    async def hook(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
         headers = MutableScopeHeaders.from_message(message)
         for name, value in HEADERS.items():
             if name not in headers:
                 headers[name] = value
+        if settings.hsts or scope.get("scheme") == "https":
+            headers["strict-transport-security"] = HSTS
         # An answer that sets a cookie is nobody else's: no cache (the service worker's included) keeps it.
         if "set-cookie" in headers:
             headers["cache-control"] = "no-store"
         # Compressed and plain answers differ; say so on both, so that a shared cache keeps them apart.
         if "accept-encoding" not in headers.get("vary", "").lower():
             headers.extend_header_value("vary", "Accept-Encoding")
+
+    return hook
 
 
 def page_context(request: Request, lang: str) -> dict[str, Any]:
@@ -154,7 +166,8 @@ def page_context(request: Request, lang: str) -> dict[str, Any]:
     rest = parts[2] if len(parts) > 2 and parts[1] in i18n.KNOWN_LOCALES else ""
     query = f"?{request.url.query}" if request.url.query else ""
     switch = [(code, name, f"/{code}/{rest}{query}") for code, name in i18n.KNOWN_LOCALES.items()]
-    return {"lang": lang, "switch": switch, "path": request.url.path, "L": i18n.labels_in(lang)}
+    exit_url = request.app.state.settings.exit_url
+    return {"lang": lang, "switch": switch, "path": request.url.path, "L": i18n.labels_in(lang), "exit_url": exit_url}
 
 
 # --- errors ---------------------------------------------------------------------------------

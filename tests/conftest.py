@@ -16,6 +16,7 @@ from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+BASE_URL = "http://127.0.0.1"  # an allowed host in the default settings
 
 
 def build_db(path: Path, data: loader.Dataset) -> Path:
@@ -44,13 +45,13 @@ def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def client(real_db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=real_db))) as c:
+    with TestClient(create_app(Settings(db=real_db)), base_url=BASE_URL) as c:
         yield c
 
 
 @pytest.fixture(scope="session")
 def fclient(fixture_db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=fixture_db))) as c:
+    with TestClient(create_app(Settings(db=fixture_db)), base_url=BASE_URL) as c:
         yield c
 
 

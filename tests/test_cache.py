@@ -11,7 +11,7 @@ from server import db, loader
 from server.app import create_app
 from server.settings import Settings
 from tests import fixtures
-from tests.conftest import result_ids
+from tests.conftest import BASE_URL, result_ids
 
 
 def test_a_cached_page_is_the_same_page_per_encoding(client) -> None:
@@ -36,7 +36,7 @@ def test_errors_redirects_and_unknown_paths_are_not_kept(client) -> None:
 def test_new_data_is_served_at_once_after_the_version_check(tmp_path: Path, fixture_db: Path) -> None:
     path = tmp_path / "kring.sqlite"
     shutil.copy(fixture_db, path)
-    with TestClient(create_app(Settings(db=path))) as c:
+    with TestClient(create_app(Settings(db=path)), base_url=BASE_URL) as c:
         before = result_ids(c.get("/en/groups").text)
         data = fixtures.dataset()
         data.groups = [g for g in data.groups if g.id != before[0]]

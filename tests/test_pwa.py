@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from server import offline, web
+from server.settings import Settings
 
 
 def test_manifest_in_each_language(client) -> None:
@@ -82,7 +83,7 @@ def test_offline_page_prints_the_crisis_numbers(client) -> None:
 
 def test_an_answer_that_sets_a_cookie_is_never_stored() -> None:
     message = {"type": "http.response.start", "status": 200, "headers": [(b"set-cookie", b"a=b")]}
-    coroutine = web.security_headers(message, {})  # type: ignore[arg-type]
+    coroutine = web.security_headers(Settings())(message, {})  # type: ignore[arg-type]
     try:
         coroutine.send(None)  # it awaits nothing: one step runs it to the end
     except StopIteration:

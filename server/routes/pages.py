@@ -162,6 +162,12 @@ async def guide(request: Request, lang: FromPath[str], slug: FromPath[str]) -> T
     return render(request, lang, "pages/guide.html", guide=found, others=others)
 
 
+@get("/saved", name="saved")
+async def saved(request: Request, lang: FromPath[str]) -> Template:
+    """The groups saved on this device: app.js lists them from the offline catalog; the server knows none."""
+    return render(request, lang, "pages/saved.html")
+
+
 @get("/offline", name="offline")
 async def offline(request: Request, lang: FromPath[str]) -> Template:
     """What the service worker shows for a page it does not have: it prints the crisis numbers."""
@@ -189,7 +195,7 @@ def sources(snapshot: Snapshot) -> list[tuple[str, str]]:
 
 router = Router(
     path="/{lang:str}",
-    route_handlers=[home, groups, results, group, crisis, start_helper, guides, guide, offline, about],
+    route_handlers=[home, groups, results, group, crisis, start_helper, guides, guide, saved, offline, about],
     before_request=_check_lang,
     include_in_schema=False,
 )

@@ -24,7 +24,7 @@ def violations(page: Page) -> str:
     "path",
     [
         "/", "/groups", "/groups/be-psybru", "/crisis", "/about", "/offline", "/groups/nope",
-        "/guide", "/guide/support-group-or-therapy", "/guide/questions", "/start", "/start?now=very_bad&talk=peers",
+        "/guide", "/guide/support-group-or-therapy", "/guide/questions", "/start", "/start?now=very_bad&talk=peers", "/saved",
     ],
 )  # fmt: skip
 def test_no_violations(page: Page, live_server: str, lang: str, path: str) -> None:

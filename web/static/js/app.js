@@ -93,4 +93,114 @@
     });
     if (window.location.search && document.getElementById("suggestion").hidden) show(new URLSearchParams(window.location.search));
   }
+
+  // Quick exit: hide the page at once, then replace it (no history entry) with a neutral site.
+  // A button, or the Shift key three times within a second; `pageshow` shows the page again after Back.
+  const exit = document.getElementById("quick-exit");
+  const leave = () => {
+    document.documentElement.classList.add("leaving");
+    window.location.replace(exit.href);
+  };
+  exit.addEventListener("click", (event) => {
+    event.preventDefault();
+    leave();
+  });
+  let shifts = [];
+  document.addEventListener("keyup", (event) => {
+    if (event.key !== "Shift") {
+      shifts = [];
+      return;
+    }
+    const now = Date.now();
+    shifts = shifts.filter((t) => now - t < 1000).concat(now);
+    if (shifts.length >= 3) leave();
+  });
+  window.addEventListener("pageshow", () => document.documentElement.classList.remove("leaving"));
+
+  // Saved groups: only in this browser's storage, never sent anywhere.
+  const SAVED = "kring-saved";
+  const savedIds = () => JSON.parse(window.localStorage.getItem(SAVED) || "[]");
+  for (const button of document.querySelectorAll("button.save")) {
+    const id = button.dataset.id;
+    const show = () => {
+      const on = savedIds().includes(id);
+      button.setAttribute("aria-pressed", String(on));
+      button.querySelector("[data-on]").hidden = !on;
+      button.querySelector("[data-off]").hidden = on;
+    };
+    button.hidden = false;
+    show();
+    button.addEventListener("click", () => {
+      const ids = savedIds();
+      const next = ids.includes(id) ? ids.filter((i) => i !== id) : ids.concat(id);
+      window.localStorage.setItem(SAVED, JSON.stringify(next));
+      show();
+    });
+  }
+  const list = document.getElementById("saved-list");
+  if (list) {
+    const ids = savedIds();
+    document.getElementById("saved-empty").hidden = ids.length > 0;
+    if (ids.length) {
+      fetch("/api/v1/catalog").then((r) => r.json()).then((catalog) => {
+        const lang = document.documentElement.lang;
+        const byId = new Map(catalog.items.map((row) => [row[0], row[1]]));
+        for (const id of ids) {
+          const li = document.createElement("li");
+          li.className = "listing";
+          const a = document.createElement("a");
+          a.href = `/${lang}/groups/${encodeURIComponent(id)}`;
+          a.textContent = byId.get(id) || id;
+          const h2 = document.createElement("h2");
+          h2.append(a);
+          li.append(h2);
+          list.append(li);
+        }
+      });
+    }
+  }
+
+  // Forget this device: saved groups, storage, every cache and the service worker, then say so.
+  const forget = document.getElementById("forget");
+  if (forget) {
+    forget.hidden = false;
+    forget.addEventListener("click", async () => {
+      window.localStorage.clear();
+      window.sessionStorage.clear();
+      if ("caches" in window) for (const name of await caches.keys()) await caches.delete(name);
+      if ("serviceWorker" in navigator) {
+        for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
+      }
+      document.getElementById("forget-done").textContent = forget.dataset.done;
+    });
+  }
+
+  // Near me: the device finds the nearest Kring place itself; only that place's id goes in the address.
+  const nearMe = document.getElementById("near-me");
+  if (nearMe && "geolocation" in navigator) {
+    const status = document.getElementById("near-me-status");
+    nearMe.hidden = false;
+    document.getElementById("near-me-help").hidden = false;
+    nearMe.addEventListener("click", () => {
+      navigator.geolocation.getCurrentPosition(async (position) => {
+        const { latitude, longitude } = position.coords;
+        const places = await (await fetch("/api/v1/places")).json();
+        const rad = Math.PI / 180;
+        const distance = (p) => {
+          const a = Math.sin(((p[3] - latitude) * rad) / 2);
+          const b = Math.sin(((p[4] - longitude) * rad) / 2);
+          return a * a + Math.cos(latitude * rad) * Math.cos(p[3] * rad) * b * b;
+        };
+        const nearest = places.reduce((best, p) => (distance(p) < distance(best) ? p : best));
+        const select = document.getElementById("near");
+        select.value = nearest[0];
+        status.hidden = false;
+        status.textContent = select.options[select.selectedIndex].text;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }, () => {
+        status.hidden = false;
+        status.textContent = nearMe.dataset.failed;
+      });
+    });
+  }
 })();

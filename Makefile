@@ -56,8 +56,8 @@ web/locales/%/LC_MESSAGES/messages.mo: web/locales/%/LC_MESSAGES/messages.po
 
 # After changing texts: extract them, then update the catalogs (and translate what is new).
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k N_ -o web/locales/messages.pot .
-	$(foreach l,$(LOCALES),$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i web/locales/messages.pot -d web/locales -D messages -l $(l);)
+	$(BIN)/pybabel extract --no-location --sort-output --width=100 -F babel.cfg -k N_ -o web/locales/messages.pot .
+	$(foreach l,$(LOCALES),$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width=100 -i web/locales/messages.pot -d web/locales -D messages -l $(l);)
 
 # Browser tests drive Debian's Chromium; install it when apt can, else say what is missing.
 chromium:

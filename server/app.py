@@ -13,7 +13,9 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
@@ -21,6 +23,7 @@ from server import db, web
 from server.cache import PageCache, not_modified
 from server.catalog import Catalog
 from server.routes import api, pages, pwa
+from server.routes import submit as submit_routes
 from server.settings import Settings
 
 
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Kring:
         route_handlers=[
             pages.root,
             pages.router,
+            submit_routes.router,
             api.GroupsController,
             pwa.manifest,
             pwa.service_worker,
@@ -102,6 +106,15 @@ def create_app(settings: Settings | None = None) -> Kring:
         template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment(debug=settings.debug))),
         compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=400),
         before_send=[web.security_headers(settings)],
+        # Anonymous forms: a few sends a minute per visitor, counted in files that every worker shares.
+        middleware=[
+            RateLimitConfig(
+                rate_limit=("minute", settings.form_rate_limit),
+                identifier_for_request=submit_routes.client_key,
+                check_throttle_handler=lambda request: request.method == "POST",
+            ).middleware
+        ],
+        stores={"rate_limit": FileStore(settings.db.parent / "rate-limit")},
         exception_handlers={HTTPException: web.http_error, Exception: web.server_error},
         openapi_config=OpenAPIConfig(
             title="Kring API",

@@ -27,6 +27,8 @@ class Settings(Struct, frozen=True, kw_only=True):
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
     # Send Strict-Transport-Security: set it when the site is served over HTTPS (behind a proxy, say).
     hsts: bool = False
+    # Anonymous form sends (submit, report) allowed per visitor and minute, across all worker processes.
+    form_rate_limit: int = 5
     # Where the quick exit goes: a neutral site, loaded in place of Kring without a history entry.
     exit_url: str = "https://www.wikipedia.org/"
 

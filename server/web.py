@@ -20,7 +20,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import Message, Scope
 
-from server import i18n, labels, search
+from server import i18n, labels, search, submit
 from server.catalog import Listing, Results
 from server.settings import Settings
 
@@ -54,7 +54,9 @@ def environment(*, debug: bool = False) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=i18n.jinja_gettext, ngettext=i18n.jinja_ngettext, pgettext=i18n.jinja_pgettext, newstyle=True
     )
-    env.globals.update(static=static, labels=labels, search=search, locales=i18n.KNOWN_LOCALES)
+    env.globals.update(
+        static=static, labels=labels, search=search, locales=i18n.KNOWN_LOCALES, report_reasons=submit.REPORT_REASONS
+    )
     env.filters.update(
         date=lambda value, lang, form="long": i18n.date(value, lang, form),
         language=lambda code, lang: i18n.language_name(code, lang),
@@ -192,11 +194,14 @@ def http_error(request: Request, exc: HTTPException) -> Response[Any]:
             msgspec.json.encode(body), status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers
         )
     lang = _lang_of(request)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 429:  # say when to try again (the rate limit's reset, in seconds)
+        headers["retry-after"] = headers.get("RateLimit-Reset", "60")
     return Template(
         "pages/error.html",
         context={**page_context(request, lang), "status": exc.status_code},
         status_code=exc.status_code,
-        headers=exc.headers,
+        headers=headers,
         media_type=MediaType.HTML,
     )
 

@@ -1,0 +1,107 @@
+"""Organizers submit a group; visitors report a change. Anonymous: no cookie, an Origin check, a honeypot,
+and a rate limit shared by all worker processes (app.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from litestar import Request, Router, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server import submit
+from server.routes.pages import _catalog, _check_lang, render
+
+HONEYPOT = "nickname"  # hidden from people; a bot that fills it gets a thank-you and nothing is stored
+MAX_BODY = 32 * 1024
+
+
+def same_origin(request: Request) -> None:
+    """Refuse a form sent from another site (the anonymous forms' defence instead of a CSRF cookie)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise PermissionDeniedException("This form can only be sent from Kring itself.")
+    origin = request.headers.get("origin")
+    if origin is not None and origin.split("://", 1)[-1] != request.headers.get("host", ""):
+        raise PermissionDeniedException("This form can only be sent from Kring itself.")
+
+
+def client_key(request: Request) -> str:
+    """The rate limit's key: a keyed hash of the address, so that no IP address is written anywhere."""
+    secret = request.app.state.settings.secret.encode() or b"kring"
+    address = request.client.host if request.client else ""
+    return hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@get("/submit", name="submit")
+async def submit_form(request: Request, lang: FromPath[str]) -> Template:
+    return render(request, lang, "pages/submit.html", values={}, problems={}, problem_texts=submit.PROBLEMS)
+
+
+@post("/submit", name="submit_post", request_max_body_size=MAX_BODY)
+async def submit_send(request: Request, lang: FromPath[str]) -> Template | Redirect:
+    same_origin(request)
+    form = await request.form()
+    items: list[tuple[str, Any]] = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    if any(k == HONEYPOT and v for k, v in items):
+        return Redirect(f"/{lang}/submit/thanks", status_code=303)
+    submission, problems, typed = submit.check(items)
+    if submission is None:
+        response = render(request, lang, "pages/submit.html", values=typed, problems=problems,
+                          problem_texts=submit.PROBLEMS)  # fmt: skip
+        response.status_code = 400
+        return response
+    submit.store(str(request.app.state.settings.db), submission, lang)
+    return Redirect(f"/{lang}/submit/thanks", status_code=303)
+
+
+@get("/submit/thanks", name="submit_thanks")
+async def submit_thanks(request: Request, lang: FromPath[str]) -> Template:
+    return render(request, lang, "pages/thanks.html", what="submission")
+
+
+@post("/groups/{group_id:str}/report", name="report", request_max_body_size=MAX_BODY)
+async def report(request: Request, lang: FromPath[str], group_id: FromPath[str]) -> Template | Redirect:
+    same_origin(request)
+    _, snapshot = await _catalog(request)
+    listing = snapshot.by_id.get(group_id)
+    if listing is None:
+        raise NotFoundException("No such group")
+    form = await request.form()
+    if form.get(HONEYPOT):
+        return Redirect(f"/{lang}/groups/{group_id}/reported", status_code=303)
+    reason = form.get("reason") or ""
+    details = (form.get("details") or "").strip()
+    problem = None
+    if reason not in submit.REPORT_REASONS:
+        problem = "choice"
+    elif len(details) > 2000:
+        problem = "too_long"
+    elif "<" in details and ">" in details:
+        problem = "markup"
+    if problem:
+        response = render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot,
+                          report_problem=submit.PROBLEMS[problem], report_values={"reason": reason, "details": details})  # fmt: skip
+        response.status_code = 400
+        return response
+    submit.store_report(str(request.app.state.settings.db), group_id, reason, details)
+    return Redirect(f"/{lang}/groups/{group_id}/reported", status_code=303)
+
+
+@get("/groups/{group_id:str}/reported", name="reported")
+async def reported(request: Request, lang: FromPath[str], group_id: FromPath[str]) -> Template:
+    _, snapshot = await _catalog(request)
+    if group_id not in snapshot.by_id:
+        raise NotFoundException("No such group")
+    return render(request, lang, "pages/thanks.html", what="report", group=snapshot.by_id[group_id].group)
+
+
+router = Router(
+    path="/{lang:str}",
+    route_handlers=[submit_form, submit_send, submit_thanks, report, reported],
+    before_request=_check_lang,
+    include_in_schema=False,
+)

@@ -1,12 +1,14 @@
-"""The `kring` command: serve, check and load."""
+"""The `kring` command: serve, check, load, backup and moderator add."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sqlite3
 import sys
 from pathlib import Path
 
-from server import db, loader
+from server import db, loader, moderators
 from server.settings import Settings
 
 
@@ -49,6 +51,45 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """A consistent copy with SQLite's online backup: safe while the server runs and writes."""
+    target = Path(args.out)
+    if target.exists():
+        print(f"{target}: exists already; choose a new file name", file=sys.stderr)
+        return 1
+    if not Path(settings.db).exists():
+        print(f"{settings.db}: no database to back up (run `kring load` first)", file=sys.stderr)
+        return 1
+    source = db.connect(settings.db)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+        ok = copy.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        copy.close()
+        source.close()
+    print(f"Backed up {settings.db} to {target} (integrity check: {ok}).")
+    return 0 if ok == "ok" else 1
+
+
+def cmd_moderator_add(args: argparse.Namespace, settings: Settings) -> int:
+    password = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("The same password again: ") != password:
+        print("The two passwords differ; nothing was changed.", file=sys.stderr)
+        return 1
+    conn = db.connect(settings.db)
+    try:
+        db.migrate(conn)
+        uri = moderators.add(conn, args.name, password)
+    except moderators.ModeratorError as exc:
+        print(f"{args.name}: {exc}; nothing was changed.", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+    print(f"Moderator {args.name} added. Add this to an authenticator app (shown only now):\n{uri}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -84,6 +125,14 @@ def parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="validate a data folder, then load it into the database in one transaction")
     load.add_argument("dir", nargs="?", type=Path, help="data folder (default $KRING_DATA or data/)")
     load.set_defaults(func=cmd_load)
+    backup = sub.add_parser("backup", help="write a consistent copy of the database, also while the server runs")
+    backup.add_argument("out", help="the new file to write")
+    backup.set_defaults(func=cmd_backup)
+    moderator = sub.add_parser("moderator", help="manage moderators")
+    moderator_sub = moderator.add_subparsers(dest="action", required=True)
+    add = moderator_sub.add_parser("add", help="add a moderator (asks for a password, prints the TOTP URI)")
+    add.add_argument("name", help="2 to 40 lowercase letters, digits, dots, dashes or underscores")
+    add.set_defaults(func=cmd_moderator_add)
     return p
 
 

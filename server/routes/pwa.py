@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 from litestar import MediaType, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from server import i18n, offline, web
@@ -19,6 +23,23 @@ SCREENSHOTS = [
     ("screenshots/narrow-{lang}.png", "540x1170", "narrow"),
     ("screenshots/wide-{lang}.png", "1280x800", "wide"),
 ]
+
+
+# What catalog_json and places_json encode, for the schema: Litestar would document a Response[bytes] as a
+# string, and an array_like Struct as an object. Each item and each place is an array of the fields of
+# offline.CatalogItem / offline.OfflinePlace, in order (the descriptions say which).
+OfflineCatalogJSON = msgspec.defstruct(
+    "OfflineCatalog",
+    [
+        (field.name, list[list[Any]] if field.name == "items" else field.type)
+        for field in msgspec.structs.fields(offline.OfflineCatalog)
+    ],
+    module=__name__,
+)
+PlacesJSON = list[list[Any]]
+NOT_MODIFIED = ResponseSpec(
+    None, description="Not modified: the request's If-None-Match is the current ETag (the data version)."
+)
 
 
 def _etagged(request: Request, body: bytes, etag: str, media_type: str) -> Response[bytes]:
@@ -81,7 +102,17 @@ async def service_worker(request: Request) -> Response[bytes]:
     )
 
 
-@get("/api/v1/catalog", operation_id="offlineCatalog", tags=["offline"])
+@get(
+    "/api/v1/catalog",
+    operation_id="offlineCatalog",
+    tags=["offline"],
+    responses={
+        200: ResponseSpec(
+            OfflineCatalogJSON, generate_examples=False, description="The catalog; ETag: the data version."
+        ),
+        304: NOT_MODIFIED,
+    },
+)
 async def catalog(request: Request) -> Response[bytes]:
     """Every active listing, compact, in the listing's order: what the service worker searches offline.
 
@@ -91,7 +122,15 @@ async def catalog(request: Request) -> Response[bytes]:
     return _etagged(request, offline.catalog_json(snapshot), snapshot.version, MediaType.JSON)
 
 
-@get("/api/v1/places", operation_id="listPlaces", tags=["offline"])
+@get(
+    "/api/v1/places",
+    operation_id="listPlaces",
+    tags=["offline"],
+    responses={
+        200: ResponseSpec(PlacesJSON, generate_examples=False, description="The places; ETag: the data version."),
+        304: NOT_MODIFIED,
+    },
+)
 async def places(request: Request) -> Response[bytes]:
     """The places "near" accepts: [id, country, name, lat, lon, names by language, words]."""
     catalog: Catalog = request.app.state.catalog

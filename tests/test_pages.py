@@ -75,7 +75,7 @@ def test_fragment_is_the_results_partial_and_pushes_the_page_url(client) -> None
     fragment = client.get(f"/nl/groups/results?{query}", headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
-    assert fragment.headers["hx-push-url"] == f"/nl/groups?q=zelf&kind=orientation&lang=nl"
+    assert fragment.headers["hx-push-url"] == "/nl/groups?q=zelf&kind=orientation&lang=nl"
     full = client.get(fragment.headers["hx-push-url"])
     assert "<html" in full.text
     assert result_ids(fragment.text) == result_ids(full.text)

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, settings
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from server import loader
+from server import loader, search
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import BASE_URL
@@ -69,6 +69,29 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
     return case
 
 
+# An array query parameter is sent as `name=value` once per item, so a negative case that makes one an object or a
+# string ("was array, became object") is, on the wire, an array of that object's values or of that one string:
+# `membership=%09&membership=%0C` for {"a": "\t", "b": "\f"}, two blank values, which Kring rightly ignores.
+# Such a case claims a violation the request may not carry: it is kept only when one of those values is one
+# Kring refuses (not blank, not a choice), and left out otherwise. Negative cases of any other kind are all kept.
+def _refused(param: str, item: object) -> bool:
+    if isinstance(item, str):
+        return item.strip() not in {"", *search.CHOICES.get(param, search.LANGUAGE_CODES)}
+    return isinstance(item, int | float)  # "0", "1.5", "True": never a choice
+
+
+@schema.hook
+def filter_case(context: schemathesis.HookContext, case: schemathesis.Case) -> bool:
+    if case.meta is None or case.meta.generation.mode != schemathesis.GenerationMode.NEGATIVE:
+        return True
+    for param, value in (case.query or {}).items():
+        if param in search.LIST_PARAMS and isinstance(value, dict | str):
+            items = value.values() if isinstance(value, dict) else [value]
+            if not any(_refused(param, item) for item in items):
+                return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def api_app(real_db: Path) -> Litestar:
     # An app of its own: Schemathesis starts and stops its lifespan, which the conftest clients' apps must keep.
@@ -91,7 +114,8 @@ def test_schema_lists_the_api() -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run, so that CI cannot fail by the luck of the draw.
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 def test_api_conforms_to_its_schema(case: schemathesis.Case, api_app: Litestar) -> None:
     case.call_and_validate(app=api_app)
 

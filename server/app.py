@@ -60,7 +60,9 @@ class Kring(Litestar):
             return
         start, body = hit
         if not_modified(scope, start):
-            await send({**start, "status": 304, "headers": [h for h in start["headers"] if h[0] != b"content-length"]})
+            # A 304 has no body, so none of the headers that describe one (RFC 9110 §15.4.5).
+            body_headers = (b"content-length", b"content-type", b"content-encoding")
+            await send({**start, "status": 304, "headers": [h for h in start["headers"] if h[0] not in body_headers]})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         await send(start)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader, State
@@ -22,9 +22,9 @@ from litestar.types import Receive, Scope, Send
 from server import db, web
 from server.cache import PageCache, not_modified
 from server.catalog import Catalog
-from server.routes import api, pages, pwa
+from server.routes import api, moderate, pages, pwa
 from server.routes import submit as submit_routes
-from server.settings import Settings
+from server.settings import Settings, secret
 
 
 class Kring(Litestar):
@@ -69,8 +69,15 @@ class Kring(Litestar):
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+def throttled(request: Request) -> bool:
+    """Anonymous sends and sign-in attempts are rate limited; a signed-in moderator's work is not."""
+    path = request.url.path
+    return request.method == "POST" and (not path.startswith("/moderate/") or path == "/moderate/sign-in")
+
+
 def create_app(settings: Settings | None = None) -> Kring:
     settings = settings or Settings.from_env()
+    key = secret(settings)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -92,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Kring:
             pages.root,
             pages.router,
             submit_routes.router,
+            moderate.router(key),
             api.GroupsController,
             pwa.manifest,
             pwa.service_worker,
@@ -113,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Kring:
             RateLimitConfig(
                 rate_limit=("minute", settings.form_rate_limit),
                 identifier_for_request=submit_routes.client_key,
-                check_throttle_handler=lambda request: request.method == "POST",
+                check_throttle_handler=throttled,
             ).middleware
         ],
         stores={"rate_limit": FileStore(settings.db.parent / "rate-limit")},
@@ -126,7 +134,7 @@ def create_app(settings: Settings | None = None) -> Kring:
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "secret": key}),
         debug=settings.debug,
     )
     app.page_cache = PageCache()

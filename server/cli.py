@@ -48,6 +48,9 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         f"{counts['crisis_lines']} crisis lines, {counts['places']} places, {counts['guides']} guides "
         f"({counts['removed']} removed). Data version {version}."
     )
+    if counts["kept"]:
+        print(f"{counts['kept']} listings were kept as a moderator left them (approved or edited on the site); "
+              "see /moderate/audit.")  # fmt: skip
     return 0
 
 

@@ -435,9 +435,11 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
     org_names = {o.id: o.name for o in data.organizations}
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("DELETE FROM organization")
+        # Organizations a moderator created for an approved group stay, unless data/ now has the same id.
+        conn.execute("DELETE FROM organization WHERE origin = 'data'")
         conn.executemany(
-            "INSERT INTO organization (id, name, doc) VALUES (?, ?, ?)",
+            """INSERT INTO organization (id, name, doc) VALUES (?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET name = excluded.name, doc = excluded.doc, origin = 'data'""",
             [(o.id, o.name, _ENCODER.encode(o)) for o in data.organizations],
         )
         conn.execute("DELETE FROM crisis_line")
@@ -467,31 +469,32 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
         ).fetchall()
         conn.executemany("DELETE FROM listing_words WHERE rowid = ?", stale)
         conn.executemany("DELETE FROM listing WHERE rowid = ?", stale)
+        # A moderator's work is newer than the file: a later "checked" date is kept, and a listing a
+        # moderator approved or edited (origin 'submitted' or 'moderated') is not overwritten at all.
+        checked = dict(conn.execute("SELECT id, last_checked FROM listing WHERE origin = 'data'").fetchall())
+        kept = 0
         for group in data.groups:
-            rowid = conn.execute(
+            before = checked.get(group.id)
+            if before and before > group.last_checked.isoformat():
+                group = msgspec.structs.replace(group, last_checked=dt.date.fromisoformat(before))
+            row = conn.execute(
                 """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, 'data', ?, ?)
-                   ON CONFLICT (id) DO UPDATE SET status = excluded.status, origin = 'data',
+                   ON CONFLICT (id) DO UPDATE SET status = excluded.status,
                      last_checked = excluded.last_checked, doc = excluded.doc
+                   WHERE listing.origin = 'data'
                    RETURNING rowid""",
                 (group.id, group.status, group.last_checked.isoformat(), _ENCODER.encode(group)),
-            ).fetchone()[0]
+            ).fetchone()
+            if row is None:
+                kept += 1
+                continue
+            rowid = row[0]
             conn.execute("DELETE FROM listing_words WHERE rowid = ?", (rowid,))
             conn.execute(
                 "INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
                 (rowid, listing_words(group, org_names.get(group.organization or ""), data.places)),
             )
-        version = _content_version(conn)
-        # The date visitors see offline ("data from <date>") moves only when the data changes.
-        on_conflict = "UPDATE SET value = excluded.value" if version != data_version(conn) else "NOTHING"
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('data_version', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (version,),
-        )
-        conn.execute(
-            f"INSERT INTO meta (key, value) VALUES ('data_date', ?) ON CONFLICT (key) DO {on_conflict}",
-            (dt.date.today().isoformat(),),
-        )
+        refresh_version(conn)
         conn.execute("DROP TABLE loaded")
         conn.execute("COMMIT")
     except BaseException:
@@ -504,7 +507,24 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
         "places": len(data.places),
         "guides": len(data.guides),
         "removed": len(stale),
+        "kept": kept,
     }
+
+
+def refresh_version(conn: sqlite3.Connection) -> str:
+    """Set the data version from the content (inside the caller's transaction); servers rebuild on a change."""
+    version = _content_version(conn)
+    # The date visitors see offline ("data from <date>") moves only when the data changes.
+    on_conflict = "UPDATE SET value = excluded.value" if version != data_version(conn) else "NOTHING"
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (version,),
+    )
+    conn.execute(
+        f"INSERT INTO meta (key, value) VALUES ('data_date', ?) ON CONFLICT (key) DO {on_conflict}",
+        (dt.date.today().isoformat(),),
+    )
+    return version
 
 
 def _content_version(conn: sqlite3.Connection) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from msgspec import Struct
@@ -49,3 +50,28 @@ class Settings(Struct, frozen=True, kw_only=True):
             hsts=env.get("KRING_HSTS", "") == "1",
             exit_url=_https(env.get("KRING_EXIT_URL", "https://www.wikipedia.org/")),
         )
+
+
+def secret(settings: Settings) -> str:
+    """KRING_SECRET, or else a random one kept beside the database, so that every worker shares it.
+
+    It keys the CSRF tokens of /moderate and the rate limit's hash of addresses.
+    """
+    if settings.secret:
+        return settings.secret
+    path = settings.db.parent / "secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole to a file of its own, then linked into place: a worker starting at the same moment
+        # finds either no secret (and links its own, or loses the race) or a complete one.
+        temporary = path.with_name(f"secret.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()

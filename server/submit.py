@@ -84,16 +84,27 @@ def _problem(message: str) -> str:
     return "choice"
 
 
-def check(items: Iterable[tuple[str, str]]) -> tuple[GroupSubmission | None, dict[str, str], dict[str, Any]]:
+class ListingForm(GroupSubmission, kw_only=True, forbid_unknown_fields=True):
+    """The same fields as moderators edit them: a listing from the data files may leave the format open
+    (groups that meet in many towns), and may have no contact of its own."""
+
+    format: models.Format | None = None
+
+
+def check(
+    items: Iterable[tuple[str, str]], shape: type[GroupSubmission] = GroupSubmission
+) -> tuple[GroupSubmission | None, dict[str, str], dict[str, Any]]:
     """(the submission or None, problems by field, the values as typed to show the form again)."""
+    fields = msgspec.structs.fields(shape)
+    names = {f.name for f in fields}
     typed: dict[str, Any] = {name: [] for name in LIST_FIELDS}
     for key, value in items:
         if key in LIST_FIELDS:
             typed[key].append(value)
-        elif key in {f.name for f in FIELDS}:
+        elif key in names:
             typed[key] = value.strip()
     problems: dict[str, str] = {}
-    for field in FIELDS:
+    for field in fields:
         value = typed.get(field.name)
         if value in (None, "", []):
             if field.required:
@@ -110,9 +121,9 @@ def check(items: Iterable[tuple[str, str]]) -> tuple[GroupSubmission | None, dic
             except msgspec.ValidationError as exc:
                 problems[field.name] = _problem(str(exc))
     if not problems:
-        if typed.get("format") in ("in_person", "hybrid") and not typed.get("city"):
+        if shape is GroupSubmission and typed.get("format") in ("in_person", "hybrid") and not typed.get("city"):
             problems["city"] = "place"
-        if not (typed.get("website") or typed.get("email") or typed.get("phone")):
+        if shape is GroupSubmission and not (typed.get("website") or typed.get("email") or typed.get("phone")):
             problems["website"] = "contact"
         postcode = typed.get("postcode")
         if postcode and not (
@@ -122,7 +133,7 @@ def check(items: Iterable[tuple[str, str]]) -> tuple[GroupSubmission | None, dic
     if problems:
         return None, problems, typed
     given = {key: value for key, value in typed.items() if value not in ("", [])}
-    return msgspec.convert(given, GroupSubmission), {}, typed
+    return msgspec.convert(given, shape), {}, typed
 
 
 def store(path: str, submission: GroupSubmission, lang: str) -> int:

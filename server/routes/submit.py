@@ -31,7 +31,7 @@ def same_origin(request: Request) -> None:
 
 def client_key(request: Request) -> str:
     """The rate limit's key: a keyed hash of the address, so that no IP address is written anywhere."""
-    secret = request.app.state.settings.secret.encode() or b"kring"
+    secret = request.app.state.secret.encode()
     address = request.client.host if request.client else ""
     return hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()[:32]
 

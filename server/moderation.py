@@ -1,0 +1,499 @@
+"""Moderation: signing in (password, TOTP, lockout), sessions, and the queue's decisions with their audit log.
+
+Every function takes a synchronous sqlite3 connection; the routes run them in a thread. Each decision is
+one transaction together with its audit entry and the new data version, so a crash leaves either all of it
+or none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import sqlite3
+from typing import Any, Literal
+
+import msgspec
+import pyotp
+from argon2.exceptions import InvalidHashError, VerificationError
+from msgspec import Struct
+
+from server import loader, models, search
+from server.moderators import HASHER
+from server.submit import GroupSubmission
+
+IDLE = dt.timedelta(minutes=30)
+ABSOLUTE = dt.timedelta(hours=12)
+FREE_TRIES = 5  # failed sign-ins before the account locks; each further failure doubles the wait
+FIRST_LOCK = dt.timedelta(minutes=1)
+LONGEST_LOCK = dt.timedelta(hours=1)
+# Verified when the name is unknown, so that an unknown name takes as long as a wrong password.
+_DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
+_GROUP = msgspec.json.Decoder(models.Group)
+_SUBMISSION = msgspec.json.Decoder(GroupSubmission)
+_ENCODER = msgspec.json.Encoder()
+LANGS = ("nl", "fr", "en", "de")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error (the connection is in autocommit mode)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def audit(conn: sqlite3.Connection, moderator: str, action: str, target: str, details: str = "") -> None:
+    conn.execute(
+        "INSERT INTO audit (at, moderator, action, target, details) VALUES (?, ?, ?, ?, ?)",
+        (_iso(now()), moderator, action, target, details[:2000]),
+    )
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+class SignIn(Struct, frozen=True):
+    outcome: Literal["ok", "wrong", "locked"]
+    token: str = ""
+    locked_until: dt.datetime | None = None
+
+
+def _totp_step(secret: str, code: str, moment: dt.datetime) -> int | None:
+    """The time step the code belongs to (this one or either neighbour, for clock drift), or None."""
+    code = code.replace(" ", "")
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(moment)
+    for candidate in (step, step - 1, step + 1):
+        if secrets.compare_digest(totp.generate_otp(candidate), code):
+            return candidate
+    return None
+
+
+def lock_for(failures: int) -> dt.timedelta:
+    """How long the account stays locked after this many failures in a row (none below FREE_TRIES)."""
+    if failures < FREE_TRIES:
+        return dt.timedelta(0)
+    return min(FIRST_LOCK * 2 ** (failures - FREE_TRIES), LONGEST_LOCK)
+
+
+def sign_in(conn: sqlite3.Connection, name: str, password: str, code: str, at: dt.datetime | None = None) -> SignIn:
+    """Check the password and the TOTP code; on success open a new session and return its token."""
+    at = at or now()
+    with Transaction(conn):
+        row = conn.execute(
+            "SELECT password_hash, totp_secret, failures, locked_until, last_step FROM moderator WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            _verify(_DUMMY_HASH, password)
+            return SignIn("wrong")
+        password_hash, secret, failures, locked_until, last_step = row
+        if locked_until and dt.datetime.fromisoformat(locked_until) > at:
+            # No password check while locked: a locked account gives away nothing, not even a right guess.
+            audit(conn, name, "sign_in_locked", name)
+            return SignIn("locked", locked_until=dt.datetime.fromisoformat(locked_until))
+        step = _totp_step(secret, code, at)
+        good = _verify(password_hash, password) and step is not None and step > last_step
+        if not good:
+            failures += 1
+            wait = lock_for(failures)
+            until = _iso(at + wait) if wait else ""
+            conn.execute("UPDATE moderator SET failures = ?, locked_until = ? WHERE name = ?", (failures, until, name))
+            audit(conn, name, "sign_in_failed", name, f"failure {failures}" + (f", locked until {until}" if until else ""))
+            if until:
+                return SignIn("locked", locked_until=dt.datetime.fromisoformat(until))
+            return SignIn("wrong")
+        if HASHER.check_needs_rehash(password_hash):
+            conn.execute("UPDATE moderator SET password_hash = ? WHERE name = ?", (HASHER.hash(password), name))
+        conn.execute("UPDATE moderator SET failures = 0, locked_until = '', last_step = ? WHERE name = ?", (step, name))
+        token = secrets.token_urlsafe(32)
+        conn.execute(
+            "INSERT INTO session (token_hash, moderator, created, seen) VALUES (?, ?, ?, ?)",
+            (_hash(token), name, _iso(at), _iso(at)),
+        )
+        # Sessions that ran out are of no use to anyone: clear them while we are here.
+        conn.execute(
+            "DELETE FROM session WHERE seen < ? OR created < ?", (_iso(at - IDLE), _iso(at - ABSOLUTE))
+        )
+        audit(conn, name, "sign_in", name)
+        return SignIn("ok", token=token)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def session(conn: sqlite3.Connection, token: str, at: dt.datetime | None = None) -> str | None:
+    """The moderator of a session that is still open (30 minutes idle, 12 hours in all); None otherwise."""
+    if not token:
+        return None
+    at = at or now()
+    row = conn.execute("SELECT moderator, created, seen FROM session WHERE token_hash = ?", (_hash(token),)).fetchone()
+    if row is None:
+        return None
+    moderator, created, seen = row
+    if at - dt.datetime.fromisoformat(seen) > IDLE or at - dt.datetime.fromisoformat(created) > ABSOLUTE:
+        conn.execute("DELETE FROM session WHERE token_hash = ?", (_hash(token),))
+        return None
+    conn.execute("UPDATE session SET seen = ? WHERE token_hash = ?", (_iso(at), _hash(token)))
+    return str(moderator)
+
+
+def sign_out(conn: sqlite3.Connection, token: str) -> None:
+    conn.execute("DELETE FROM session WHERE token_hash = ?", (_hash(token),))
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+class Submission(Struct, kw_only=True):
+    id: int
+    received: str
+    lang: str
+    status: str
+    group: GroupSubmission
+    reason: str = ""
+    listing_id: str = ""
+    decided_by: str = ""
+
+
+class Report(Struct, kw_only=True):
+    id: int
+    received: str
+    listing_id: str
+    reason: str
+    details: str
+    status: str
+
+
+class Entry(Struct, kw_only=True):
+    at: str
+    moderator: str
+    action: str
+    target: str
+    details: str
+
+
+def _submission(row: tuple[Any, ...]) -> Submission:
+    id_, received, lang, status, doc, reason, listing_id, decided_by = row
+    return Submission(id=id_, received=received, lang=lang, status=status, group=_SUBMISSION.decode(doc),
+                      reason=reason, listing_id=listing_id, decided_by=decided_by)  # fmt: skip
+
+
+_SUBMISSION_COLUMNS = "id, received, lang, status, doc, reason, listing_id, decided_by"
+
+
+def pending_submissions(conn: sqlite3.Connection) -> list[Submission]:
+    rows = conn.execute(f"SELECT {_SUBMISSION_COLUMNS} FROM submission WHERE status = 'pending' ORDER BY id")
+    return [_submission(row) for row in rows]
+
+
+def get_submission(conn: sqlite3.Connection, submission_id: int) -> Submission | None:
+    row = conn.execute(f"SELECT {_SUBMISSION_COLUMNS} FROM submission WHERE id = ?", (submission_id,)).fetchone()
+    return _submission(row) if row else None
+
+
+def pending_reports(conn: sqlite3.Connection, listing_id: str | None = None) -> list[Report]:
+    sql = "SELECT id, received, listing_id, reason, details, status FROM report WHERE status = 'pending'"
+    args: tuple[str, ...] = ()
+    if listing_id is not None:
+        sql += " AND listing_id = ?"
+        args = (listing_id,)
+    return [Report(id=r[0], received=r[1], listing_id=r[2], reason=r[3], details=r[4], status=r[5])
+            for r in conn.execute(sql + " ORDER BY id", args)]  # fmt: skip
+
+
+def audit_log(conn: sqlite3.Connection, limit: int = 200) -> list[Entry]:
+    rows = conn.execute("SELECT at, moderator, action, target, details FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+    return [Entry(at=r[0], moderator=r[1], action=r[2], target=r[3], details=r[4]) for r in rows]
+
+
+def listings(conn: sqlite3.Connection) -> list[tuple[models.Group, str]]:
+    """Every listing with its origin, the longest unchecked first: what needs a look comes first."""
+    rows = conn.execute("SELECT doc, origin FROM listing ORDER BY last_checked, id")
+    return [(_GROUP.decode(doc), origin) for doc, origin in rows]
+
+
+def get_listing(conn: sqlite3.Connection, listing_id: str) -> tuple[models.Group, str] | None:
+    row = conn.execute("SELECT doc, origin FROM listing WHERE id = ?", (listing_id,)).fetchone()
+    return (_GROUP.decode(row[0]), row[1]) if row else None
+
+
+class Changes(Struct, frozen=True, kw_only=True):
+    """What the moderator's form adds to the organizer's fields."""
+
+    description_lang: Literal["nl", "fr", "en", "de"]
+    source: str
+    place_id: str | None = None
+    status: models.Status = "active"
+
+
+def slug(text: str) -> str:
+    return "-".join(search.words(text))[:60].strip("-") or "group"
+
+
+def _free_id(conn: sqlite3.Connection, base: str) -> str:
+    candidate, n = base, 1
+    while conn.execute("SELECT 1 FROM listing WHERE id = ?", (candidate,)).fetchone():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _localized(old: dict[str, str], lang: str, text: str) -> dict[str, str]:
+    """Replace one language's text, keeping the others (the form edits one language at a time)."""
+    out = {k: v for k, v in old.items() if k != lang}
+    if text:
+        out[lang] = text
+    return out
+
+
+def _organization(conn: sqlite3.Connection, name: str, country: str, today: dt.date, moderator: str) -> str | None:
+    """The id of the organization called `name` (any spelling of case and accents), created when new."""
+    if not name:
+        return None
+    wanted = search.normalise(name).strip()
+    for org_id, org_name in conn.execute("SELECT id, name FROM organization"):
+        if search.normalise(org_name).strip() == wanted:
+            return str(org_id)
+    org_id, n = slug(name), 1
+    base = org_id
+    while conn.execute("SELECT 1 FROM organization WHERE id = ?", (org_id,)).fetchone():
+        n += 1
+        org_id = f"{base}-{n}"
+    org = models.Organization(id=org_id, name=name, country=country, source="Kring's form for organizers",
+                              last_checked=today)  # fmt: skip
+    conn.execute(
+        "INSERT INTO organization (id, name, doc, origin) VALUES (?, ?, ?, 'moderated')",
+        (org.id, org.name, _ENCODER.encode(org)),
+    )
+    audit(conn, moderator, "organization_created", org.id, org.name)
+    return org_id
+
+
+def to_group(
+    conn: sqlite3.Connection,
+    form: GroupSubmission,
+    changes: Changes,
+    *,
+    group_id: str,
+    old: models.Group | None,
+    today: dt.date,
+    moderator: str,
+) -> models.Group:
+    """The listing a moderator's form describes; what the form does not show is kept from `old`."""
+    lang = changes.description_lang
+    place = None
+    if form.city or form.address or form.postcode or changes.place_id:
+        kept = old.place if old and old.place else models.Place()
+        place = models.Place(address=form.address or None, postcode=form.postcode, city=form.city or None,
+                             place_id=changes.place_id, lat=kept.lat, lon=kept.lon)  # fmt: skip
+    values: dict[str, Any] = msgspec.structs.asdict(old) if old else {}
+    values.update(
+        id=group_id,
+        name=form.name,
+        organization=_organization(conn, form.organization, form.country, today, moderator),
+        kind=form.kind,
+        country=form.country,
+        themes=form.themes,
+        audience=form.audience,
+        format=form.format,
+        place=place,
+        languages=form.languages,
+        led_by=form.led_by,
+        membership=form.membership,
+        registration=form.registration,
+        cost=form.cost,
+        cost_text=_localized(old.cost_text if old else {}, lang, form.cost_text),
+        frequency=form.frequency,
+        schedule=_localized(old.schedule if old else {}, lang, form.schedule),
+        contact=models.Contact(website=form.website, email=form.email, phone=form.phone),
+        description=_localized(old.description if old else {}, lang, form.description),
+        source=changes.source,
+        last_checked=old.last_checked if old else today,
+        status=changes.status,
+    )
+    # Through msgspec once more, so that a listing made here obeys exactly the rules of the data files.
+    return msgspec.convert(values, models.Group)
+
+
+def form_values(group: models.Group, organization_name: str, lang: str) -> dict[str, Any]:
+    """A listing as the moderator's form shows it, with the texts of one language."""
+    place = group.place or models.Place()
+    return {
+        "name": group.name,
+        "organization": organization_name,
+        "kind": group.kind,
+        "description": group.description.get(lang, ""),
+        "themes": list(group.themes),
+        "audience": list(group.audience),
+        "country": group.country,
+        "format": group.format or "",
+        "city": place.city or "",
+        "postcode": place.postcode or "",
+        "address": place.address or "",
+        "place_id": place.place_id or "",
+        "frequency": group.frequency or "",
+        "schedule": group.schedule.get(lang, ""),
+        "languages": list(group.languages),
+        "led_by": group.led_by or "",
+        "membership": group.membership or "",
+        "registration": group.registration or "",
+        "cost": group.cost or "",
+        "cost_text": group.cost_text.get(lang, ""),
+        "website": group.contact.website or "",
+        "email": group.contact.email or "",
+        "phone": group.contact.phone or "",
+        "source": group.source,
+        "status": group.status,
+        "description_lang": lang,
+    }
+
+
+def submission_values(sub: Submission, places: dict[str, models.KnownPlace]) -> dict[str, Any]:
+    """A submission as the moderator's form shows it, with a Kring place guessed from the town's name."""
+    values: dict[str, Any] = msgspec.structs.asdict(sub.group)
+    values = {k: ("" if v is None else v) for k, v in values.items()}
+    values["description_lang"] = sub.lang
+    values["source"] = f"Sent by the organizer through Kring's form on {sub.received[:10]}"
+    values["status"] = "active"
+    values["place_id"] = guess_place(sub.group.city, sub.group.country, places) or ""
+    return values
+
+
+def guess_place(city: str, country: str, places: dict[str, models.KnownPlace]) -> str | None:
+    wanted = search.normalise(city).strip()
+    if not wanted:
+        return None
+    for place in places.values():
+        names = {place.name, *place.names.values()}
+        if place.country == country and any(search.normalise(n) == wanted for n in names):
+            return place.id
+    return None
+
+
+def _write_listing(conn: sqlite3.Connection, group: models.Group, origin: str, places: dict[str, models.KnownPlace]) -> None:
+    org_name = None
+    if group.organization:
+        row = conn.execute("SELECT name FROM organization WHERE id = ?", (group.organization,)).fetchone()
+        org_name = row[0] if row else None
+    rowid = conn.execute(
+        """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET status = excluded.status, origin = excluded.origin,
+             last_checked = excluded.last_checked, doc = excluded.doc
+           RETURNING rowid""",
+        (group.id, group.status, origin, group.last_checked.isoformat(), _ENCODER.encode(group)),
+    ).fetchone()[0]
+    conn.execute("DELETE FROM listing_words WHERE rowid = ?", (rowid,))
+    conn.execute("INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
+                 (rowid, loader.listing_words(group, org_name, places)))  # fmt: skip
+
+
+class Gone(Exception):
+    """The submission, listing or report was decided or removed meanwhile (by another moderator, say)."""
+
+
+def approve(
+    conn: sqlite3.Connection,
+    moderator: str,
+    submission_id: int,
+    form: GroupSubmission,
+    changes: Changes,
+    places: dict[str, models.KnownPlace],
+    today: dt.date,
+) -> str:
+    """The group goes live, checked today. Returns its id."""
+    with Transaction(conn):
+        row = conn.execute("SELECT status FROM submission WHERE id = ?", (submission_id,)).fetchone()
+        if row is None or row[0] != "pending":
+            raise Gone
+        group_id = _free_id(conn, slug(form.name))
+        group = to_group(conn, form, changes, group_id=group_id, old=None, today=today, moderator=moderator)
+        _write_listing(conn, group, "submitted", places)
+        conn.execute(
+            "UPDATE submission SET status = 'approved', decided = ?, decided_by = ?, listing_id = ? WHERE id = ?",
+            (_iso(now()), moderator, group_id, submission_id),
+        )
+        audit(conn, moderator, "approve", f"submission {submission_id}", f"listing {group_id}")
+        loader.refresh_version(conn)
+    return group_id
+
+
+def reject(conn: sqlite3.Connection, moderator: str, submission_id: int, reason: str) -> None:
+    with Transaction(conn):
+        row = conn.execute("SELECT status FROM submission WHERE id = ?", (submission_id,)).fetchone()
+        if row is None or row[0] != "pending":
+            raise Gone
+        conn.execute(
+            "UPDATE submission SET status = 'rejected', decided = ?, decided_by = ?, reason = ? WHERE id = ?",
+            (_iso(now()), moderator, reason, submission_id),
+        )
+        audit(conn, moderator, "reject", f"submission {submission_id}", reason)
+
+
+def edit(
+    conn: sqlite3.Connection,
+    moderator: str,
+    listing_id: str,
+    form: GroupSubmission,
+    changes: Changes,
+    places: dict[str, models.KnownPlace],
+    today: dt.date,
+) -> None:
+    """Save a moderator's changes. A listing from data/ is then the moderator's: `kring load` keeps it."""
+    with Transaction(conn):
+        found = get_listing(conn, listing_id)
+        if found is None:
+            raise Gone
+        old, origin = found
+        group = to_group(conn, form, changes, group_id=listing_id, old=old, today=today, moderator=moderator)
+        changed = [f for f in models.Group.__struct_fields__ if getattr(group, f) != getattr(old, f)]
+        _write_listing(conn, group, "moderated" if origin == "data" else origin, places)
+        audit(conn, moderator, "edit", f"listing {listing_id}", ", ".join(changed) or "nothing changed")
+        loader.refresh_version(conn)
+
+
+def mark_checked(conn: sqlite3.Connection, moderator: str, listing_id: str, places: dict[str, models.KnownPlace],
+                 today: dt.date) -> None:  # fmt: skip
+    with Transaction(conn):
+        found = get_listing(conn, listing_id)
+        if found is None:
+            raise Gone
+        old, origin = found
+        _write_listing(conn, msgspec.structs.replace(old, last_checked=today), origin, places)
+        audit(conn, moderator, "check", f"listing {listing_id}", f"checked on {today.isoformat()}")
+        loader.refresh_version(conn)
+
+
+def close_report(conn: sqlite3.Connection, moderator: str, report_id: int, note: str) -> None:
+    with Transaction(conn):
+        row = conn.execute("SELECT status, listing_id FROM report WHERE id = ?", (report_id,)).fetchone()
+        if row is None or row[0] != "pending":
+            raise Gone
+        conn.execute("UPDATE report SET status = 'done', decided = ?, decided_by = ? WHERE id = ?",
+                     (_iso(now()), moderator, report_id))  # fmt: skip
+        audit(conn, moderator, "close_report", f"report {report_id}", f"listing {row[1]}" + (f": {note}" if note else ""))

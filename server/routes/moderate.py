@@ -1,0 +1,369 @@
+"""/moderate: moderators sign in (password + TOTP) and work through submissions, reports and stale listings.
+
+The only place Kring sets cookies: a `__Host-` session cookie (HttpOnly, Secure, SameSite=Strict) and
+Litestar's CSRF cookie, both only on these pages. Every answer here is `no-store` (and the service worker
+never caches /moderate either).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from litestar import Request, Response, Router, get, post
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server import db, i18n, labels, moderation, search, submit, web
+from server.routes.pages import _catalog, place_options
+
+SESSION = "__Host-kring-session"
+CSRF = "__Host-kring-csrf"
+MAX_BODY = 32 * 1024
+T = TypeVar("T")
+
+# Why the moderator's own fields were refused (the organizer's fields use submit.PROBLEMS).
+PROBLEMS = {
+    **submit.PROBLEMS,
+    "source": labels.N_("Say where the facts come from (at least 4 characters)."),
+    "reason": labels.N_("Please give a reason (the organizer may ask)."),
+}
+# The audit log's actions, as moderators read them.
+ACTIONS = {
+    "sign_in": labels.N_("signed in"),
+    "sign_in_failed": labels.N_("failed to sign in"),
+    "sign_in_locked": labels.N_("tried to sign in while locked"),
+    "approve": labels.N_("approved"),
+    "reject": labels.N_("rejected"),
+    "edit": labels.N_("edited"),
+    "check": labels.N_("marked as checked"),
+    "close_report": labels.N_("closed a report"),
+    "organization_created": labels.N_("added an organization"),
+}
+STATUS = {
+    "active": labels.N_("Active: shown to visitors"),
+    "paused": labels.N_("Paused: hidden for now"),
+    "ended": labels.N_("Ended: hidden"),
+}
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in i18n.KNOWN_LOCALES:
+        return asked
+    return i18n.negotiate(request.headers.get("accept-language"))
+
+
+def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+    lang = _lang(request)
+    page = web.page_context(request, lang)
+    page["switch"] = [(code, name, f"{request.url.path}?lang={code}") for code, name in i18n.KNOWN_LOCALES.items()]
+    return Template(template, context={**page, "moderator": None, "problem_texts": PROBLEMS, "status_labels": STATUS,
+                                       **context}, status_code=status_code)  # fmt: skip
+
+
+async def _db(request: Request, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `work` on a connection of its own in a thread (argon2 and the writes must not block the loop)."""
+    path = request.app.state.settings.db
+
+    def run() -> T:
+        conn = db.connect(path)
+        try:
+            return work(conn)
+        finally:
+            conn.close()
+
+    return await asyncio.to_thread(run)
+
+
+async def _moderator(request: Request) -> str:
+    token = request.cookies.get(SESSION, "")
+    name = await _db(request, lambda conn: moderation.session(conn, token))
+    if name is None:
+        raise NotAuthorizedException("Please sign in")
+    return name
+
+
+def _to_sign_in(request: Request, exc: Exception) -> Response[Any]:
+    """An expired or missing session: to the sign-in page, and the stale cookie goes."""
+    response = Redirect("/moderate/sign-in?expired=1" if request.cookies.get(SESSION) else "/moderate/sign-in",
+                        status_code=303)  # fmt: skip
+    if request.cookies.get(SESSION):
+        response.delete_cookie(SESSION, path="/")
+    return response
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(search.ZONE).date() if hasattr(search, "ZONE") else dt.date.today()
+
+
+# --- signing in -----------------------------------------------------------------------------------
+
+
+@get("/sign-in", name="moderate_sign_in")
+async def sign_in_form(request: Request) -> Template:
+    return _render(request, "moderate/sign_in.html", expired=bool(request.query_params.get("expired")), outcome=None,
+                   name="", minutes=None)
+
+
+@post("/sign-in", name="moderate_sign_in_post", request_max_body_size=MAX_BODY)
+async def sign_in(request: Request) -> Response[Any]:
+    form = await request.form()
+    name = str(form.get("name") or "").strip()[:40]
+    password = str(form.get("password") or "")[:1024]
+    code = str(form.get("code") or "").strip()[:12]
+    result = await _db(request, lambda conn: moderation.sign_in(conn, name, password, code))
+    if result.outcome != "ok":
+        minutes = None
+        if result.locked_until:
+            minutes = max(1, -(-int((result.locked_until - moderation.now()).total_seconds()) // 60))
+        return _render(request, "moderate/sign_in.html", status_code=403 if minutes else 400, outcome=result.outcome,
+                       minutes=minutes, name=name, expired=False)  # fmt: skip
+    old = request.cookies.get(SESSION)
+    if old:  # a new session id at every sign-in: whatever session this browser had is closed
+        await _db(request, lambda conn: moderation.sign_out(conn, old))
+    response = Redirect("/moderate", status_code=303)
+    response.set_cookie(Cookie(key=SESSION, value=result.token, path="/", secure=True, httponly=True, samesite="strict"))
+    return response
+
+
+@post("/sign-out", name="moderate_sign_out")
+async def sign_out(request: Request) -> Response[Any]:
+    token = request.cookies.get(SESSION, "")
+    if token:
+        await _db(request, lambda conn: moderation.sign_out(conn, token))
+    response = Redirect("/moderate/sign-in", status_code=303)
+    response.delete_cookie(SESSION, path="/")
+    return response
+
+
+# --- the queue ------------------------------------------------------------------------------------
+
+
+@get("/", name="moderate")
+async def queue(request: Request) -> Template:
+    who = await _moderator(request)
+    _, snapshot = await _catalog(request)
+    submissions, reports, listings = await _db(
+        request,
+        lambda conn: (moderation.pending_submissions(conn), moderation.pending_reports(conn), moderation.listings(conn)),
+    )
+    today = _today()
+    stale = [(g, origin) for g, origin in listings if g.status == "active" and _is_stale(g, today)]
+    return _render(request, "moderate/queue.html", moderator=who, submissions=submissions, reports=reports,
+                   stale=stale, names={g.id: g.name for g, _ in listings}, reasons=submit.REPORT_REASONS,
+                   total=len(listings), snapshot=snapshot)  # fmt: skip
+
+
+def _is_stale(group: Any, today: dt.date) -> bool:
+    stale = getattr(search, "is_stale", None)
+    if stale is not None:
+        return bool(stale(group.last_checked, today))
+    return (today - group.last_checked).days >= 365
+
+
+@get("/listings", name="moderate_listings")
+async def all_listings(request: Request) -> Template:
+    who = await _moderator(request)
+    listings = await _db(request, moderation.listings)
+    return _render(request, "moderate/listings.html", moderator=who, listings=listings, today=_today())
+
+
+@get("/audit", name="moderate_audit")
+async def audit(request: Request) -> Template:
+    who = await _moderator(request)
+    entries = await _db(request, moderation.audit_log)
+    return _render(request, "moderate/audit.html", moderator=who, entries=entries, actions=ACTIONS)
+
+
+def _read_form(items: list[tuple[str, str]], snapshot_places: dict[str, Any]
+               ) -> tuple[submit.GroupSubmission | None, moderation.Changes | None, dict[str, str], dict[str, Any]]:  # fmt: skip
+    """The organizer's fields (checked exactly as on /submit) and the moderator's own ones."""
+    group, problems, typed = submit.check(items, submit.ListingForm)
+    extra = {k: v.strip() for k, v in items if k in ("description_lang", "source", "place_id", "status")}
+    typed.update(extra)
+    if extra.get("description_lang") not in moderation.LANGS:
+        problems["description_lang"] = "choice"
+    source = extra.get("source", "")
+    if not 4 <= len(source) <= 400:
+        problems["source"] = "source"
+    elif "<" in source and ">" in source:
+        problems["source"] = "markup"
+    place_id = extra.get("place_id") or None
+    if place_id is not None and place_id not in snapshot_places:
+        problems["place_id"] = "choice"
+    if extra.get("status", "active") not in STATUS:
+        problems["status"] = "choice"
+    if typed.get("format") in ("in_person", "hybrid") and not (typed.get("city") or place_id):
+        problems["city"] = "place"
+    if problems or group is None:
+        return None, None, problems, typed
+    changes = moderation.Changes(description_lang=extra["description_lang"], source=source, place_id=place_id,
+                                 status=extra.get("status", "active"))  # fmt: skip
+    return group, changes, {}, typed
+
+
+async def _form_items(request: Request) -> list[tuple[str, str]]:
+    form = await request.form()
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k != "_csrf_token"]
+
+
+@get("/submissions/{submission_id:int}", name="moderate_submission")
+async def submission(request: Request, submission_id: FromPath[int]) -> Template:
+    who = await _moderator(request)
+    _, snapshot = await _catalog(request)
+    found = await _db(request, lambda conn: moderation.get_submission(conn, submission_id))
+    if found is None:
+        raise NotFoundException("No such submission")
+    values = moderation.submission_values(found, snapshot.places)
+    return _submission_page(request, who, found, values, {}, snapshot)
+
+
+def _submission_page(request: Request, who: str, found: moderation.Submission, values: dict[str, Any],
+                     problems: dict[str, str], snapshot: Any, status_code: int = 200, reject_problem: str = "") -> Template:  # fmt: skip
+    lang = _lang(request)
+    return _render(request, "moderate/submission.html", status_code=status_code, moderator=who, item=found,
+                   values=values, problems=problems, places=place_options(snapshot, lang),
+                   reject_problem=reject_problem)  # fmt: skip
+
+
+@post("/submissions/{submission_id:int}/approve", name="moderate_approve", request_max_body_size=MAX_BODY)
+async def approve(request: Request, submission_id: FromPath[int]) -> Response[Any]:
+    who = await _moderator(request)
+    _, snapshot = await _catalog(request)
+    found = await _db(request, lambda conn: moderation.get_submission(conn, submission_id))
+    if found is None:
+        raise NotFoundException("No such submission")
+    group, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
+    if group is None or changes is None:
+        return _submission_page(request, who, found, typed, problems, snapshot, status_code=400)
+    today = _today()
+    try:
+        listing_id = await _db(request, lambda conn: moderation.approve(conn, who, submission_id, group, changes,
+                                                                         snapshot.places, today))  # fmt: skip
+    except moderation.Gone:
+        return Redirect("/moderate?gone=1", status_code=303)
+    return Redirect(f"/moderate/listings/{listing_id}?done=approved", status_code=303)
+
+
+@post("/submissions/{submission_id:int}/reject", name="moderate_reject", request_max_body_size=MAX_BODY)
+async def reject(request: Request, submission_id: FromPath[int]) -> Response[Any]:
+    who = await _moderator(request)
+    _, snapshot = await _catalog(request)
+    found = await _db(request, lambda conn: moderation.get_submission(conn, submission_id))
+    if found is None:
+        raise NotFoundException("No such submission")
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip()
+    problem = ""
+    if not 4 <= len(reason) <= 2000:
+        problem = "reason"
+    elif "<" in reason and ">" in reason:
+        problem = "markup"
+    if problem:
+        values = moderation.submission_values(found, snapshot.places)
+        return _submission_page(request, who, found, values, {}, snapshot, status_code=400, reject_problem=problem)
+    try:
+        await _db(request, lambda conn: moderation.reject(conn, who, submission_id, reason))
+    except moderation.Gone:
+        return Redirect("/moderate?gone=1", status_code=303)
+    return Redirect("/moderate?done=rejected", status_code=303)
+
+
+@get("/listings/{listing_id:str}", name="moderate_listing")
+async def listing(request: Request, listing_id: FromPath[str]) -> Template:
+    who = await _moderator(request)
+    _, snapshot = await _catalog(request)
+    found = await _db(request, lambda conn: moderation.get_listing(conn, listing_id))
+    if found is None:
+        raise NotFoundException("No such listing")
+    group, origin = found
+    lang = _lang(request)
+    text_lang = request.query_params.get("text")
+    if text_lang not in moderation.LANGS:
+        text_lang = lang if lang in group.description else next(iter(group.description), lang)
+    org = snapshot.by_id[listing_id].organization if listing_id in snapshot.by_id else None
+    values = moderation.form_values(group, org.name if org else "", text_lang)
+    return await _listing_page(request, who, group, origin, values, {}, snapshot)
+
+
+async def _listing_page(request: Request, who: str, group: Any, origin: str, values: dict[str, Any],
+                        problems: dict[str, str], snapshot: Any, status_code: int = 200) -> Template:  # fmt: skip
+    reports = await _db(request, lambda conn: moderation.pending_reports(conn, group.id))
+    return _render(request, "moderate/listing.html", status_code=status_code, moderator=who, group=group,
+                   origin=origin, values=values, problems=problems, places=place_options(snapshot, _lang(request)),
+                   reports=reports, reasons=submit.REPORT_REASONS, done=request.query_params.get("done"),
+                   stale=_is_stale(group, _today()))  # fmt: skip
+
+
+@post("/listings/{listing_id:str}", name="moderate_edit", request_max_body_size=MAX_BODY)
+async def edit(request: Request, listing_id: FromPath[str]) -> Response[Any]:
+    who = await _moderator(request)
+    _, snapshot = await _catalog(request)
+    found = await _db(request, lambda conn: moderation.get_listing(conn, listing_id))
+    if found is None:
+        raise NotFoundException("No such listing")
+    form, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
+    if form is None or changes is None:
+        return await _listing_page(request, who, found[0], found[1], typed, problems, snapshot, status_code=400)
+    today = _today()
+    try:
+        await _db(request, lambda conn: moderation.edit(conn, who, listing_id, form, changes, snapshot.places, today))
+    except moderation.Gone:
+        raise NotFoundException("No such listing") from None
+    return Redirect(f"/moderate/listings/{listing_id}?done=saved", status_code=303)
+
+
+@post("/listings/{listing_id:str}/check", name="moderate_check")
+async def check(request: Request, listing_id: FromPath[str]) -> Response[Any]:
+    who = await _moderator(request)
+    _, snapshot = await _catalog(request)
+    today = _today()
+    try:
+        await _db(request, lambda conn: moderation.mark_checked(conn, who, listing_id, snapshot.places, today))
+    except moderation.Gone:
+        raise NotFoundException("No such listing") from None
+    return Redirect(f"/moderate/listings/{listing_id}?done=checked", status_code=303)
+
+
+@post("/reports/{report_id:int}/close", name="moderate_close_report", request_max_body_size=MAX_BODY)
+async def close_report(request: Request, report_id: FromPath[int]) -> Response[Any]:
+    who = await _moderator(request)
+    form = await request.form()
+    note = str(form.get("note") or "").strip()[:2000]
+    back = str(form.get("back") or "")
+    try:
+        await _db(request, lambda conn: moderation.close_report(conn, who, report_id, note))
+    except moderation.Gone:
+        pass  # closed already, by someone else: nothing left to do
+    target = back if back.startswith("/moderate/listings/") and "//" not in back else "/moderate"
+    return Redirect(target, status_code=303)
+
+
+def _no_store(response: Response[Any]) -> Response[Any]:
+    response.headers["cache-control"] = "no-store"
+    response.headers["x-robots-tag"] = "noindex"
+    return response
+
+
+def router(secret: str) -> Router:
+    csrf = CSRFConfig(secret=secret, cookie_name=CSRF, cookie_secure=True, cookie_httponly=True,
+                      cookie_samesite="strict", cookie_path="/")  # fmt: skip
+    return Router(
+        path="/moderate",
+        route_handlers=[sign_in_form, sign_in, sign_out, queue, all_listings, audit, submission, approve, reject,
+                        listing, edit, check, close_report],  # fmt: skip
+        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        exception_handlers={NotAuthorizedException: _to_sign_in},
+        after_request=_no_store,
+        include_in_schema=False,
+    )
+

@@ -1,0 +1,470 @@
+"""Moderators: sign-in with password and TOTP, lockout with back-off, the __Host- session and its timeouts,
+CSRF, the queue (approve, edit, reject, mark checked, close a report), the audit log, and the whole path from
+an organizer's form to a live listing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
+import pytest
+from litestar.testing import TestClient
+
+from server import db, loader, moderation, moderators
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import DATA, soup
+from tests.test_submit import GOOD
+
+HTTPS = "https://127.0.0.1"  # the session cookie is Secure (and __Host-): a browser sends it over https only
+PASSWORD = "correct horse battery staple"
+
+
+class Moderator:
+    def __init__(self, client: TestClient, path: Path, name: str, secret: str) -> None:
+        self.client, self.path, self.name, self.secret = client, path, name, secret
+        self.step = 0
+
+    def code(self) -> str:
+        """A code of a time step not used yet (each is accepted once; the next step is accepted too)."""
+        totp = pyotp.TOTP(self.secret)
+        self.step = max(totp.timecode(dt.datetime.now(dt.UTC)), self.step + 1)
+        return totp.generate_otp(self.step)
+
+    def csrf(self, url: str) -> str:
+        page = self.client.get(url)
+        field = soup(page.text).find("input", attrs={"name": "_csrf_token"})
+        assert field is not None, f"no CSRF token on {url}"
+        return str(field["value"])
+
+    def sign_in(self, password: str = PASSWORD, code: str | None = None):  # noqa: ANN201
+        token = self.csrf("/moderate/sign-in")
+        return self.client.post(
+            "/moderate/sign-in",
+            data={"name": self.name, "password": password, "code": code or self.code(), "_csrf_token": token},
+        )
+
+    def post(self, url: str, data: dict[str, object], page: str | None = None):  # noqa: ANN201
+        token = self.csrf(page or "/moderate")
+        return self.client.post(url, data={**data, "_csrf_token": token})
+
+
+def _add(path: Path, name: str) -> str:
+    conn = db.connect(path)
+    try:
+        uri = moderators.add(conn, name, PASSWORD)
+    finally:
+        conn.close()
+    return parse_qs(urlparse(uri).query)["secret"][0]
+
+
+@pytest.fixture
+def site(tmp_path: Path, real_db: Path) -> Iterator[tuple[TestClient, Path]]:
+    path = tmp_path / "kring.sqlite"
+    shutil.copy(real_db, path)
+    with TestClient(create_app(Settings(db=path, form_rate_limit=1000)), base_url=HTTPS) as c:
+        yield c, path
+
+
+@pytest.fixture
+def mod(site: tuple[TestClient, Path]) -> Moderator:
+    client, path = site
+    return Moderator(client, path, "ilse", _add(path, "ilse"))
+
+
+def _rows(path: Path, sql: str, *args: object) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def _cookie_headers(response) -> list[str]:  # noqa: ANN001
+    return response.headers.get_list("set-cookie")
+
+
+# --- signing in -------------------------------------------------------------------------------------
+
+
+def test_pages_need_a_session(site: tuple[TestClient, Path]) -> None:
+    client, _ = site
+    for url in ("/moderate", "/moderate/listings", "/moderate/audit", "/moderate/submissions/1",
+                "/moderate/listings/be-trefpunt-zelfhulp"):  # fmt: skip
+        response = client.get(url, follow_redirects=False)
+        assert response.status_code == 303, url
+        assert response.headers["location"].startswith("/moderate/sign-in")
+
+
+def test_sign_in_sets_a_host_only_secure_strict_session_cookie(mod: Moderator) -> None:
+    response = mod.sign_in()
+    assert response.status_code == 200  # followed to the queue
+    assert response.url.path == "/moderate"
+    first = next(h for h in response.history[0].headers.get_list("set-cookie") if h.startswith("__Host-kring-session="))
+    attributes = {part.strip().split("=")[0].lower() for part in first.split(";")[1:]}
+    assert {"httponly", "secure", "path"} <= attributes
+    assert "samesite=strict" in first.lower() and "path=/" in first.lower()
+    assert "domain=" not in first.lower()  # a __Host- cookie has no Domain
+    assert response.headers["cache-control"] == "no-store"
+    assert soup(response.text).find("h1").get_text(strip=True) == "Moderation queue"
+
+
+def test_a_new_session_id_at_each_sign_in(mod: Moderator) -> None:
+    mod.sign_in()
+    first = mod.client.cookies.get("__Host-kring-session")
+    mod.sign_in()
+    second = mod.client.cookies.get("__Host-kring-session")
+    assert first and second and first != second
+    # The old session is closed: only the new one is in the database (and only as a hash).
+    assert len(_rows(mod.path, "SELECT token_hash FROM session")) == 1
+    assert _rows(mod.path, "SELECT 1 FROM session WHERE token_hash = ?", first) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"password": "wrong password, long enough"},
+        {"code": "000000"},
+        {"code": "12345"},
+        {"code": "not a code"},
+    ],
+)
+def test_a_wrong_password_or_code_is_refused(mod: Moderator, change: dict[str, str]) -> None:
+    response = mod.sign_in(**change)
+    assert response.status_code == 400
+    assert "__Host-kring-session" not in mod.client.cookies
+    assert soup(response.text).find(attrs={"role": "alert"}) is not None
+
+
+def test_an_unknown_name_says_the_same_as_a_wrong_password(mod: Moderator) -> None:
+    wrong = mod.sign_in(password="wrong password, long enough")
+    mod.name = "nobody"
+    unknown = mod.sign_in()
+    assert unknown.status_code == wrong.status_code == 400
+    texts = [soup(r.text).find(attrs={"role": "alert"}).get_text(strip=True) for r in (wrong, unknown)]
+    assert texts[0] == texts[1]
+
+
+def test_a_code_is_accepted_once(mod: Moderator) -> None:
+    code = pyotp.TOTP(mod.secret).now()
+    assert mod.sign_in(code=code).url.path == "/moderate"
+    mod.client.cookies.clear()
+    again = mod.sign_in(code=code)
+    assert again.status_code == 400
+
+
+def test_lockout_with_back_off(mod: Moderator) -> None:
+    for _ in range(moderation.FREE_TRIES - 1):
+        assert mod.sign_in(password="wrong password, long enough").status_code == 400
+    locked = mod.sign_in(password="wrong password, long enough")
+    assert locked.status_code == 403
+    assert "1 minute" in soup(locked.text).find(attrs={"role": "alert"}).get_text()
+    # While locked, even the right password and code do not open a session.
+    assert mod.sign_in().status_code == 403
+    assert "__Host-kring-session" not in mod.client.cookies
+    # Each further failure (after the lock ran out) doubles the wait, up to an hour.
+    assert [moderation.lock_for(n).total_seconds() / 60 for n in range(4, 13)] == [0, 1, 2, 4, 8, 16, 32, 60, 60]
+    actions = [a for (a,) in _rows(mod.path, "SELECT action FROM audit ORDER BY id")]
+    assert actions.count("sign_in_failed") == moderation.FREE_TRIES and "sign_in_locked" in actions
+
+
+def test_lock_runs_out_and_a_success_resets_the_count(mod: Moderator) -> None:
+    conn = db.connect(mod.path)
+    try:
+        for _ in range(moderation.FREE_TRIES):
+            moderation.sign_in(conn, "ilse", "wrong password, long enough", "000000")
+        later = moderation.now() + dt.timedelta(minutes=2)
+        code = pyotp.TOTP(mod.secret).at(later)
+        assert moderation.sign_in(conn, "ilse", PASSWORD, code, at=later).outcome == "ok"
+        assert conn.execute("SELECT failures, locked_until FROM moderator").fetchone() == (0, "")
+    finally:
+        conn.close()
+
+
+def test_sessions_end_after_30_idle_minutes_and_after_12_hours(mod: Moderator) -> None:
+    conn = db.connect(mod.path)
+    try:
+        start = moderation.now()
+        token = moderation.sign_in(conn, "ilse", PASSWORD, mod.code(), at=start).token
+        assert moderation.session(conn, token, start + dt.timedelta(minutes=29)) == "ilse"
+        assert moderation.session(conn, token, start + dt.timedelta(minutes=58)) == "ilse"  # seen at 29
+        assert moderation.session(conn, token, start + dt.timedelta(minutes=89)) is None  # 31 idle minutes
+        assert moderation.session(conn, token, start + dt.timedelta(minutes=90)) is None  # and it is gone
+
+        token = moderation.sign_in(conn, "ilse", PASSWORD, mod.code(), at=start).token
+        moment = start
+        while moment + dt.timedelta(minutes=20) < start + dt.timedelta(hours=12):  # busy all day, never idle
+            moment += dt.timedelta(minutes=20)
+            assert moderation.session(conn, token, moment) == "ilse"
+        assert moderation.session(conn, token, start + dt.timedelta(hours=12, minutes=1)) is None
+    finally:
+        conn.close()
+
+
+def test_an_expired_session_goes_back_to_sign_in(mod: Moderator) -> None:
+    mod.sign_in()
+    conn = sqlite3.connect(mod.path)
+    old = (moderation.now() - dt.timedelta(minutes=31)).isoformat(timespec="seconds")
+    conn.execute("UPDATE session SET seen = ?", (old,))
+    conn.commit()
+    conn.close()
+    response = mod.client.get("/moderate", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/moderate/sign-in?expired=1"
+    page = mod.client.get(response.headers["location"])
+    assert soup(page.text).find(attrs={"role": "status"}) is not None
+
+
+def test_sign_out_closes_the_session(mod: Moderator) -> None:
+    mod.sign_in()
+    token = mod.client.cookies.get("__Host-kring-session")
+    response = mod.post("/moderate/sign-out", {}, page="/moderate")
+    assert response.url.path == "/moderate/sign-in"
+    assert _rows(mod.path, "SELECT 1 FROM session") == []
+    mod.client.cookies.set("__Host-kring-session", token)
+    assert mod.client.get("/moderate", follow_redirects=False).status_code == 303
+
+
+# --- CSRF -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", [None, "", "forged", "0" * 128])
+def test_forms_without_the_right_csrf_token_are_refused(mod: Moderator, token: str | None) -> None:
+    mod.sign_in()
+    data = {"reason": "Not a support group at all."}
+    if token is not None:
+        data["_csrf_token"] = token
+    submission_id = _submit(mod.client)
+    response = mod.client.post(f"/moderate/submissions/{submission_id}/reject", data=data)
+    assert response.status_code == 403
+    assert _rows(mod.path, "SELECT status FROM submission WHERE id = ?", submission_id) == [("pending",)]
+
+
+def test_sign_in_needs_the_csrf_token_too(mod: Moderator) -> None:
+    response = mod.client.post("/moderate/sign-in", data={"name": "ilse", "password": PASSWORD, "code": mod.code()})
+    assert response.status_code == 403
+    assert _rows(mod.path, "SELECT 1 FROM session") == []
+
+
+def test_visitors_never_get_a_cookie_and_moderators_only_under_moderate(site: tuple[TestClient, Path]) -> None:
+    client, _ = site
+    for url in ("/nl/", "/fr/groups", "/en/submit", "/api/v1/groups"):
+        assert "set-cookie" not in client.get(url).headers, url
+    first = client.get("/moderate/sign-in")
+    assert any(h.startswith("__Host-kring-csrf=") for h in _cookie_headers(first))
+
+
+# --- the queue --------------------------------------------------------------------------------------
+
+
+def _submit(client: TestClient, **changes: object) -> int:
+    before = client.cookies.get("__Host-kring-session")
+    response = client.post("/en/submit", data={**GOOD, **changes}, headers={"origin": HTTPS}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:400]
+    assert client.cookies.get("__Host-kring-session") == before
+    path = client.app.state.settings.db
+    return _rows(path, "SELECT max(id) FROM submission")[0][0]
+
+
+def _form(page: str) -> dict[str, object]:
+    """The values of the first form on the page that has a name field, as a browser would send them."""
+    html = soup(page)
+    form = next(f for f in html.find_all("form") if f.find(attrs={"name": "name"}))
+    data: dict[str, object] = {}
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name or name == "nickname":
+            continue
+        if field.name == "select":
+            chosen = field.find("option", selected=True)
+            value = chosen["value"] if chosen else ""
+        elif field.name == "textarea":
+            value = field.get_text()
+        elif field.get("type") == "checkbox":
+            if not field.has_attr("checked"):
+                continue
+            value = field["value"]
+        else:
+            value = field.get("value", "")
+        if name in data:
+            data[name] = [*([data[name]] if isinstance(data[name], str) else data[name]), value]
+        elif field.get("type") == "checkbox":
+            data[name] = [value]
+        else:
+            data[name] = value
+    return data
+
+
+def test_submit_moderate_live(mod: Moderator) -> None:
+    """The whole path: an organizer sends a group, a moderator corrects and approves it, visitors find it."""
+    client = mod.client
+    submission_id = _submit(client, name="Praatcafe Veerkracht Gent")
+    assert client.get("/en/groups", params={"q": "veerkracht"}).status_code == 200
+    assert "Praatcafe Veerkracht" not in client.get("/en/groups", params={"q": "veerkracht"}).text
+
+    mod.sign_in()
+    queue = soup(client.get("/moderate").text)
+    link = queue.find("a", string="Praatcafe Veerkracht Gent")
+    assert link is not None and link["href"].startswith(f"/moderate/submissions/{submission_id}")
+    page = client.get(f"/moderate/submissions/{submission_id}")
+    values = _form(page.text)
+    assert values["name"] == "Praatcafe Veerkracht Gent" and values["place_id"] == "be-gent"  # guessed from "Gent"
+    values["name"] = "Praatcafé Veerkracht"  # the moderator corrects the name
+    response = mod.post(f"/moderate/submissions/{submission_id}/approve", values, page=f"/moderate/submissions/{submission_id}")
+    assert response.status_code == 200
+    assert response.url.path == "/moderate/listings/praatcafe-veerkracht"
+
+    group, origin = moderation.get_listing(db.connect(mod.path), "praatcafe-veerkracht")
+    assert origin == "submitted" and group.last_checked == dt.date.today() and group.status == "active"
+    assert group.place.place_id == "be-gent" and group.description == {"en": GOOD["description"]}
+    assert _rows(mod.path, "SELECT status, decided_by, listing_id FROM submission WHERE id = ?", submission_id) == [
+        ("approved", "ilse", "praatcafe-veerkracht")
+    ]
+
+    client.app.state.catalog._checked = 0  # noqa: SLF001 (look at the data version now, not in 2 s)
+    found = soup(client.get("/en/groups", params={"q": "veerkracht"}).text)
+    assert [a["href"] for a in found.select("li.listing h2 a")] == ["/en/groups/praatcafe-veerkracht"]
+    near = soup(client.get("/en/groups", params={"near": "be-gent", "within": "5", "q": "praatcafe"}).text)
+    assert "/en/groups/praatcafe-veerkracht" in [a["href"] for a in near.select("li.listing h2 a")]
+    assert client.get("/api/v1/groups/praatcafe-veerkracht").json()["name"] == "Praatcafé Veerkracht"
+    assert client.get("/en/groups/praatcafe-veerkracht").status_code == 200
+
+    log = _rows(mod.path, "SELECT moderator, action, target FROM audit WHERE action = 'approve'")
+    assert log == [("ilse", "approve", f"submission {submission_id}")]
+    audit = soup(client.get("/moderate/audit").text)
+    assert "approved" in audit.get_text()
+
+
+def test_approve_with_bad_fields_stores_nothing(mod: Moderator) -> None:
+    submission_id = _submit(mod.client)
+    mod.sign_in()
+    url = f"/moderate/submissions/{submission_id}"
+    values = _form(mod.client.get(url).text)
+    before = _rows(mod.path, "SELECT count(*) FROM listing")
+    for change in ({"name": ""}, {"source": ""}, {"place_id": "nowhere"}, {"description_lang": "xx"},
+                   {"email": "not an address", "website": "", "phone": ""}, {"kind": "party"}):  # fmt: skip
+        response = mod.post(f"{url}/approve", {**values, **change}, page=url)
+        assert response.status_code == 400, change
+        assert soup(response.text).select(".field-error"), change
+        assert _rows(mod.path, "SELECT count(*) FROM listing") == before
+    assert _rows(mod.path, "SELECT status FROM submission WHERE id = ?", submission_id) == [("pending",)]
+
+
+def test_reject_needs_a_reason_and_keeps_it(mod: Moderator) -> None:
+    submission_id = _submit(mod.client)
+    mod.sign_in()
+    url = f"/moderate/submissions/{submission_id}"
+    assert mod.post(f"{url}/reject", {"reason": ""}, page=url).status_code == 400
+    response = mod.post(f"{url}/reject", {"reason": "A commercial course, not a group."}, page=url)
+    assert response.url.path == "/moderate"
+    assert _rows(mod.path, "SELECT status, reason, decided_by FROM submission WHERE id = ?", submission_id) == [
+        ("rejected", "A commercial course, not a group.", "ilse")
+    ]
+    # Decided once: approving it afterwards changes nothing.
+    values = _form(mod.client.get(url).text) if soup(mod.client.get(url).text).find("form", class_="submit") else {}
+    assert values == {}
+    assert _rows(mod.path, "SELECT action FROM audit WHERE target = ?", f"submission {submission_id}") == [("reject",)]
+
+
+def test_mark_checked_and_edit_a_listing_from_the_data_files(mod: Moderator) -> None:
+    conn = db.connect(mod.path)
+    group_id, old_date = conn.execute("SELECT id, last_checked FROM listing WHERE origin = 'data' ORDER BY id").fetchone()
+    conn.close()
+    conn = sqlite3.connect(mod.path)
+    conn.execute("UPDATE listing SET last_checked = '2024-01-01' WHERE id = ?", (group_id,))
+    conn.commit()
+    conn.close()
+    mod.sign_in()
+    url = f"/moderate/listings/{group_id}"
+    response = mod.post(f"{url}/check", {}, page=url)
+    assert response.url.path == url
+    group, origin = moderation.get_listing(db.connect(mod.path), group_id)
+    assert group.last_checked == dt.date.today() and origin == "data"
+
+    values = _form(mod.client.get(url).text)
+    values["status"] = "paused"
+    response = mod.post(url, values, page=url)
+    assert response.url.path == url and b"saved" in response.url.query
+    group, origin = moderation.get_listing(db.connect(mod.path), group_id)
+    assert group.status == "paused" and origin == "moderated"
+    # The data files come again: the moderator's version stays, and so does a later "checked" date.
+    conn = db.connect(mod.path)
+    counts = loader.load(conn, loader.read(DATA))
+    conn.close()
+    assert counts["kept"] == 1
+    assert moderation.get_listing(db.connect(mod.path), group_id)[0].status == "paused"
+    edits = _rows(mod.path, "SELECT details FROM audit WHERE action = 'edit' AND target = ?", f"listing {group_id}")
+    assert edits == [("status",)]
+
+
+def test_load_keeps_a_later_checked_date(mod: Moderator) -> None:
+    conn = db.connect(mod.path)
+    group_id = conn.execute("SELECT id FROM listing WHERE origin = 'data' ORDER BY id").fetchone()[0]
+    later = dt.date.today() + dt.timedelta(days=1)
+    places = {}
+    moderation.mark_checked(conn, "ilse", group_id, places, later)
+    loader.load(conn, loader.read(DATA))
+    assert moderation.get_listing(conn, group_id)[0].last_checked == later
+    conn.close()
+
+
+def test_reports_are_listed_and_closed(mod: Moderator) -> None:
+    client = mod.client
+    response = client.post("/en/groups/be-trefpunt-zelfhulp/report", data={"reason": "closed", "details": "Stopped in May."},
+                           headers={"origin": HTTPS}, follow_redirects=False)  # fmt: skip
+    mod.sign_in()
+    queue = soup(client.get("/moderate").text)
+    assert "Stopped in May." in queue.get_text()
+    url = "/moderate/listings/be-trefpunt-zelfhulp"
+    report_id = _rows(mod.path, "SELECT id FROM report")[0][0]
+    page = soup(client.get(url).text)
+    assert "Stopped in May." in page.get_text()
+    response = mod.post(f"/moderate/reports/{report_id}/close", {"note": "Confirmed by phone.", "back": url}, page=url)
+    assert response.url.path == url
+    assert _rows(mod.path, "SELECT status, decided_by FROM report") == [("done", "ilse")]
+    assert "Stopped in May." not in soup(client.get("/moderate").text).get_text()
+
+
+def test_unknown_ids_are_404_not_500(mod: Moderator) -> None:
+    mod.sign_in()
+    assert mod.client.get("/moderate/submissions/999999").status_code == 404
+    assert mod.client.get("/moderate/listings/no-such-group").status_code == 404
+    assert mod.post("/moderate/listings/no-such-group/check", {}).status_code == 404
+    assert mod.post("/moderate/submissions/999999/reject", {"reason": "whatever it is"}).status_code == 404
+
+
+def test_moderator_work_is_not_rate_limited_but_sign_in_is(tmp_path: Path, real_db: Path) -> None:
+    path = tmp_path / "kring.sqlite"
+    shutil.copy(real_db, path)
+    secret = _add(path, "ilse")
+    with TestClient(create_app(Settings(db=path, form_rate_limit=3)), base_url=HTTPS) as client:
+        m = Moderator(client, path, "ilse", secret)
+        assert m.sign_in().url.path == "/moderate"
+        url = "/moderate/listings/be-trefpunt-zelfhulp"
+        for _ in range(5):
+            assert m.post(f"{url}/check", {}, page=url).status_code == 200
+        statuses = [m.sign_in(password="wrong password, long enough").status_code for _ in range(3)]
+        assert statuses[-1] == 429
+
+
+def test_every_moderator_page_in_three_languages(mod: Moderator) -> None:
+    submission_id = _submit(mod.client)
+    mod.sign_in()
+    for lang, title in (("nl", "Moderatie"), ("fr", "Modération"), ("en", "Moderation")):
+        for url in ("/moderate", "/moderate/listings", "/moderate/audit", f"/moderate/submissions/{submission_id}",
+                    "/moderate/listings/be-trefpunt-zelfhulp", "/moderate/sign-in"):  # fmt: skip
+            response = mod.client.get(url, params={"lang": lang})
+            assert response.status_code == 200, url
+            html = soup(response.text)
+            assert html.find("html")["lang"] == lang
+            assert response.headers["cache-control"] == "no-store"
+            assert not re.search(r"\{\{|\{%", response.text)
+        nav = soup(mod.client.get("/moderate", params={"lang": lang}).text).find("nav", class_="moderate-nav")
+        assert nav["aria-label"].startswith(title[:5])
+

@@ -69,6 +69,7 @@ def site(tmp_path: Path, real_db: Path) -> Iterator[tuple[TestClient, Path]]:
     path = tmp_path / "kring.sqlite"
     shutil.copy(real_db, path)
     with TestClient(create_app(Settings(db=path, form_rate_limit=1000)), base_url=HTTPS) as c:
+        c.headers["accept-language"] = "en"
         yield c, path
 
 

@@ -1,0 +1,125 @@
+"""A moderator in a real browser: the __Host- session works, the service worker never keeps a moderator page
+(online or offline), and the moderator pages have no WCAG 2.2 A/AA violation either."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+from server import db, moderators
+from tests.browser.conftest import start_server
+from tests.browser.test_accessibility import violations
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def moderated(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A server on its own copy of the data, with a moderator and one pending submission."""
+    path = tmp_path_factory.mktemp("moderated") / "kring.sqlite"
+    shutil.copy(real_db, path)
+    conn = db.connect(path)
+    try:
+        uri = moderators.add(conn, "ilse", PASSWORD)
+        conn.execute(
+            "INSERT INTO submission (received, lang, doc) VALUES ('2026-11-20T10:00:00+00:00', 'en', ?)",
+            (b'{"name":"Evening talk circle","kind":"talk_circle","country":"NL","format":"online",'
+             b'"description":"A talk circle online for people who feel lonely in the evening.",'
+             b'"email":"circle@example.org"}',),
+        )
+    finally:
+        conn.close()
+    process, base = start_server(path)
+    try:
+        yield base, parse_qs(urlparse(uri).query)["secret"][0]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+_last_step = [0]
+
+
+def next_code(secret: str) -> str:
+    """A code not used yet: each is accepted once, and a step ahead is accepted too; wait when both are used."""
+    totp = pyotp.TOTP(secret)
+    step = max(totp.timecode(dt.datetime.now(dt.UTC)), _last_step[0] + 1)
+    while step > totp.timecode(dt.datetime.now(dt.UTC)) + 1:
+        time.sleep(1)
+    _last_step[0] = step
+    return totp.generate_otp(step)
+
+
+def sign_in(page: Page, base: str, secret: str) -> None:
+    code = next_code(secret)
+    page.goto(f"{base}/moderate/sign-in?lang=en")
+    page.fill("#m-name", "ilse")
+    page.fill("#m-password", PASSWORD)
+    page.fill("#m-code", code)
+    page.click("form.submit button[type=submit]")
+    page.wait_for_url(f"{base}/moderate")
+
+
+def test_the_worker_never_keeps_a_moderator_page(persistent: BrowserContext, moderated: tuple[str, str]) -> None:
+    base, secret = moderated
+    page = persistent.new_page()
+    page.goto(f"{base}/en/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now the worker controls the page, and would see every request
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+
+    sign_in(page, base, secret)
+    assert page.locator("h1").inner_text() == "Moderation queue"
+    cookies = {c["name"]: c for c in persistent.cookies(base)}
+    session = cookies["__Host-kring-session"]
+    assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Strict" and session["path"] == "/"
+    assert page.evaluate("document.cookie") == ""  # HttpOnly: no script on the page can read either cookie
+    page.goto(f"{base}/moderate/listings?lang=en")
+    page.goto(f"{base}/moderate/submissions/1?lang=en")
+    assert page.locator("h1").inner_text() == "Check a new group"
+
+    kept = page.evaluate(
+        """async () => {
+            const urls = [];
+            for (const name of await caches.keys()) {
+                for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+            }
+            return urls;
+        }"""
+    )
+    assert kept, "the worker cached nothing at all: the test would prove nothing"
+    assert not [u for u in kept if "/moderate" in u]
+
+    persistent.set_offline(True)
+    try:
+        page.goto(f"{base}/moderate?lang=en")
+        assert page.locator("h1").first.inner_text() != "Moderation queue"
+    except Exception as exc:  # the browser's own offline error page is just as good: nothing was kept
+        assert "ERR_INTERNET_DISCONNECTED" in str(exc) or "ERR_FAILED" in str(exc)
+    finally:
+        persistent.set_offline(False)
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "en"])
+def test_moderator_pages_have_no_violations(context: BrowserContext, moderated: tuple[str, str], lang: str) -> None:
+    base, secret = moderated
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(f"{base}/moderate/sign-in?lang={lang}")
+    assert violations(page) == ""
+    sign_in(page, base, secret)
+    for path in ("/moderate", "/moderate/listings", "/moderate/audit", "/moderate/submissions/1",
+                 "/moderate/listings/be-psybru"):  # fmt: skip
+        page.goto(f"{base}{path}?lang={lang}")
+        assert violations(page) == "", path
+    assert not [m for m in console if "Content Security Policy" in m], console

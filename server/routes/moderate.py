@@ -62,6 +62,15 @@ def _lang(request: Request) -> str:
     return i18n.negotiate(request.headers.get("accept-language"))
 
 
+def _to(request: Request, path: str, **params: str) -> Redirect:
+    """A 303 to another moderator page, in the language the moderator chose."""
+    asked = request.query_params.get("lang")
+    if asked in i18n.KNOWN_LOCALES:
+        params["lang"] = asked
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return Redirect(f"{path}?{query}" if query else path, status_code=303)
+
+
 def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
     lang = _lang(request)
     page = web.page_context(request, lang)
@@ -94,8 +103,7 @@ async def _moderator(request: Request) -> str:
 
 def _to_sign_in(request: Request, exc: Exception) -> Response[Any]:
     """An expired or missing session: to the sign-in page, and the stale cookie goes."""
-    response = Redirect("/moderate/sign-in?expired=1" if request.cookies.get(SESSION) else "/moderate/sign-in",
-                        status_code=303)  # fmt: skip
+    response = _to(request, "/moderate/sign-in", **({"expired": "1"} if request.cookies.get(SESSION) else {}))
     if request.cookies.get(SESSION):
         response.delete_cookie(SESSION, path="/")
     return response
@@ -130,7 +138,7 @@ async def sign_in(request: Request) -> Response[Any]:
     old = request.cookies.get(SESSION)
     if old:  # a new session id at every sign-in: whatever session this browser had is closed
         await _db(request, lambda conn: moderation.sign_out(conn, old))
-    response = Redirect("/moderate", status_code=303)
+    response = _to(request, "/moderate")
     response.set_cookie(Cookie(key=SESSION, value=result.token, path="/", secure=True, httponly=True, samesite="strict"))
     return response
 
@@ -140,7 +148,7 @@ async def sign_out(request: Request) -> Response[Any]:
     token = request.cookies.get(SESSION, "")
     if token:
         await _db(request, lambda conn: moderation.sign_out(conn, token))
-    response = Redirect("/moderate/sign-in", status_code=303)
+    response = _to(request, "/moderate/sign-in")
     response.delete_cookie(SESSION, path="/")
     return response
 
@@ -160,7 +168,7 @@ async def queue(request: Request) -> Template:
     stale = [(g, origin) for g, origin in listings if g.status == "active" and _is_stale(g, today)]
     return _render(request, "moderate/queue.html", moderator=who, submissions=submissions, reports=reports,
                    stale=stale, names={g.id: g.name for g, _ in listings}, reasons=submit.REPORT_REASONS,
-                   total=len(listings), snapshot=snapshot)  # fmt: skip
+                   total=len(listings), snapshot=snapshot, done=request.query_params.get("done"))  # fmt: skip
 
 
 def _is_stale(group: Any, today: dt.date) -> bool:
@@ -250,8 +258,8 @@ async def approve(request: Request, submission_id: FromPath[int]) -> Response[An
         listing_id = await _db(request, lambda conn: moderation.approve(conn, who, submission_id, group, changes,
                                                                          snapshot.places, today))  # fmt: skip
     except moderation.Gone:
-        return Redirect("/moderate?gone=1", status_code=303)
-    return Redirect(f"/moderate/listings/{listing_id}?done=approved", status_code=303)
+        return _to(request, "/moderate", done="gone")
+    return _to(request, f"/moderate/listings/{listing_id}", done="approved")
 
 
 @post("/submissions/{submission_id:int}/reject", name="moderate_reject", request_max_body_size=MAX_BODY)
@@ -274,8 +282,8 @@ async def reject(request: Request, submission_id: FromPath[int]) -> Response[Any
     try:
         await _db(request, lambda conn: moderation.reject(conn, who, submission_id, reason))
     except moderation.Gone:
-        return Redirect("/moderate?gone=1", status_code=303)
-    return Redirect("/moderate?done=rejected", status_code=303)
+        return _to(request, "/moderate", done="gone")
+    return _to(request, "/moderate", done="rejected")
 
 
 @get("/listings/{listing_id:str}", name="moderate_listing")
@@ -319,7 +327,7 @@ async def edit(request: Request, listing_id: FromPath[str]) -> Response[Any]:
         await _db(request, lambda conn: moderation.edit(conn, who, listing_id, form, changes, snapshot.places, today))
     except moderation.Gone:
         raise NotFoundException("No such listing") from None
-    return Redirect(f"/moderate/listings/{listing_id}?done=saved", status_code=303)
+    return _to(request, f"/moderate/listings/{listing_id}", done="saved")
 
 
 @post("/listings/{listing_id:str}/check", name="moderate_check")
@@ -331,7 +339,7 @@ async def check(request: Request, listing_id: FromPath[str]) -> Response[Any]:
         await _db(request, lambda conn: moderation.mark_checked(conn, who, listing_id, snapshot.places, today))
     except moderation.Gone:
         raise NotFoundException("No such listing") from None
-    return Redirect(f"/moderate/listings/{listing_id}?done=checked", status_code=303)
+    return _to(request, f"/moderate/listings/{listing_id}", done="checked")
 
 
 @post("/reports/{report_id:int}/close", name="moderate_close_report", request_max_body_size=MAX_BODY)

@@ -100,27 +100,33 @@ def lock_for(failures: int) -> dt.timedelta:
 def sign_in(conn: sqlite3.Connection, name: str, password: str, code: str, at: dt.datetime | None = None) -> SignIn:
     """Check the password and the TOTP code; on success open a new session and return its token."""
     at = at or now()
-    with Transaction(conn):
-        row = conn.execute(
-            "SELECT password_hash, totp_secret, failures, locked_until, last_step FROM moderator WHERE name = ?",
-            (name,),
-        ).fetchone()
-        if row is None:
-            _verify(_DUMMY_HASH, password)
-            return SignIn("wrong")
-        password_hash, secret, failures, locked_until, last_step = row
-        if locked_until and dt.datetime.fromisoformat(locked_until) > at:
-            # No password check while locked: a locked account gives away nothing, not even a right guess.
+    row = conn.execute(
+        "SELECT password_hash, totp_secret, locked_until FROM moderator WHERE name = ?", (name,)
+    ).fetchone()
+    if row is None:
+        _verify(_DUMMY_HASH, password)
+        return SignIn("wrong")
+    password_hash, secret, locked_until = row
+    if locked_until and dt.datetime.fromisoformat(locked_until) > at:
+        # No password check while locked: a locked account gives away nothing, not even a right guess.
+        with Transaction(conn):
             audit(conn, name, "sign_in_locked", name)
+        return SignIn("locked", locked_until=dt.datetime.fromisoformat(locked_until))
+    # argon2 takes a while: verify outside the write transaction, then count under it.
+    password_ok = _verify(password_hash, password)
+    step = _totp_step(secret, code, at)
+    with Transaction(conn):
+        failures, locked_until, last_step = conn.execute(
+            "SELECT failures, locked_until, last_step FROM moderator WHERE name = ?", (name,)
+        ).fetchone()
+        if locked_until and dt.datetime.fromisoformat(locked_until) > at:  # locked meanwhile, by a parallel try
             return SignIn("locked", locked_until=dt.datetime.fromisoformat(locked_until))
-        step = _totp_step(secret, code, at)
-        good = _verify(password_hash, password) and step is not None and step > last_step
-        if not good:
+        if not (password_ok and step is not None and step > last_step):
             failures += 1
             wait = lock_for(failures)
             until = _iso(at + wait) if wait else ""
             conn.execute("UPDATE moderator SET failures = ?, locked_until = ? WHERE name = ?", (failures, until, name))
-            audit(conn, name, "sign_in_failed", name, f"failure {failures}" + (f", locked until {until}" if until else ""))
+            audit(conn, name, "sign_in_failed", name, f"{failures}" + (f" → {until}" if until else ""))
             if until:
                 return SignIn("locked", locked_until=dt.datetime.fromisoformat(until))
             return SignIn("wrong")
@@ -133,9 +139,7 @@ def sign_in(conn: sqlite3.Connection, name: str, password: str, code: str, at: d
             (_hash(token), name, _iso(at), _iso(at)),
         )
         # Sessions that ran out are of no use to anyone: clear them while we are here.
-        conn.execute(
-            "DELETE FROM session WHERE seen < ? OR created < ?", (_iso(at - IDLE), _iso(at - ABSOLUTE))
-        )
+        conn.execute("DELETE FROM session WHERE seen < ? OR created < ?", (_iso(at - IDLE), _iso(at - ABSOLUTE)))
         audit(conn, name, "sign_in", name)
         return SignIn("ok", token=token)
 

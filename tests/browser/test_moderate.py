@@ -66,7 +66,7 @@ def sign_in(page: Page, base: str, secret: str) -> None:
     page.fill("#m-password", PASSWORD)
     page.fill("#m-code", code)
     page.click("form.submit button[type=submit]")
-    page.wait_for_url(f"{base}/moderate")
+    page.wait_for_url(f"{base}/moderate?lang=en")
 
 
 def test_the_worker_never_keeps_a_moderator_page(persistent: BrowserContext, moderated: tuple[str, str]) -> None:

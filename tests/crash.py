@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -25,9 +26,11 @@ from server import db, loader, submit
 ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("nl", "fr", "en")
 CLIENTS = 4  # concurrent senders: enough that a kill nearly always finds requests queued or in progress
-# Seconds between the first answer to a submission and the kill. Short, because starting the server (about
-# a second of imports) is what a kill costs; long enough that the server is in its steady state.
-DELAY = (0.02, 0.4)
+# Seconds between the first answer to a submission and the kill. Starting the server (a second of imports)
+# is what each kill costs, so the wait is short: with four clients even 20-60 ms found requests in flight at
+# every kill; up to 200 ms lets a life commit a few dozen submissions, so that over a run the WAL also passes
+# its automatic checkpoint (1000 pages, about 800 submissions) several times.
+DELAY = (0.02, 0.2)
 READY_WITHIN = 30.0  # seconds for a server to answer after it was started (generous: the machine is shared)
 
 # Valid submissions of three shapes, so that the checks and the stored documents vary a little.
@@ -114,51 +117,53 @@ def _form(name: str, n: int) -> dict[str, str | list[str]]:
     return {"name": name, "description": f"Submission {name}: sent while the server may be killed.", **SHAPES[n % 3]}
 
 
-def _send(base: str, prefix: str, stop: threading.Event, answered: threading.Event, out: Sender) -> None:
+def _send(
+    client: httpx.Client, base: str, prefix: str, stop: threading.Event, answered: threading.Event, out: Sender
+) -> None:
     """Send submissions one after another until told to stop or the server dies."""
     origin = {"Origin": base, "Host": base.removeprefix("http://")}  # what a browser on this site sends
-    with httpx.Client(base_url=base, headers=origin, timeout=30) as client:
-        n = 0
-        while not stop.is_set():
-            lang = LANGS[n % len(LANGS)]
-            name = f"{prefix}-{n}"
-            try:
-                response = client.post(f"/{lang}/submit", data=_form(name, n))
-            except httpx.ConnectError:
-                out.unsent += 1
-                return
-            except httpx.TransportError:  # the kill closed the connection before an answer came
-                out.sent += 1
-                out.cut_off.append(name)
-                return
-            finally:
-                n += 1
+    n = 0
+    while not stop.is_set():
+        lang = LANGS[n % len(LANGS)]
+        name = f"{prefix}-{n}"
+        try:
+            response = client.post(f"{base}/{lang}/submit", data=_form(name, n), headers=origin)
+        except httpx.ConnectError:
+            out.unsent += 1
+            return
+        except httpx.TransportError:  # the kill closed the connection before an answer came
             out.sent += 1
-            answered.set()
-            if response.status_code == 303 and response.headers.get("location") == f"/{lang}/submit/thanks":
-                out.thanked.append(name)  # the browser would now show the thank-you page
-            else:
-                out.refused[response.status_code] += 1
+            out.cut_off.append(name)
+            return
+        finally:
+            n += 1
+        out.sent += 1
+        answered.set()
+        if response.status_code == 303 and response.headers.get("location") == f"/{lang}/submit/thanks":
+            out.thanked.append(name)  # the browser would now show the thank-you page
+        else:
+            out.refused[response.status_code] += 1
 
 
-def _wait_ready(process: subprocess.Popen[bytes], base: str) -> None:
+def _wait_ready(client: httpx.Client, process: subprocess.Popen[bytes], base: str) -> None:
     deadline = time.monotonic() + READY_WITHIN
-    with httpx.Client(base_url=base, timeout=READY_WITHIN) as client:
-        while time.monotonic() < deadline:
-            try:
-                # The root's redirect renders no template: asking for a page would add the first template
-                # compilation (a tenth of a second) to every one of the lives.
-                if client.get("/").status_code == 303:
-                    return
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError(f"the server stopped (exit status {process.returncode}); see its log")
-            time.sleep(0.01)
+    while time.monotonic() < deadline:
+        try:
+            # The root's redirect renders no template: asking for a page would add the first template
+            # compilation (a tenth of a second) to every one of the lives.
+            if client.get(f"{base}/").status_code == 303:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped (exit status {process.returncode}); see its log")
+        time.sleep(0.01)
     raise RuntimeError(f"the server did not answer within {READY_WITHIN:.0f} s")
 
 
-def _one_life(number: int, env: dict[str, str], log: int, rng: random.Random, report: Report) -> None:
+def _one_life(
+    clients: list[httpx.Client], number: int, env: dict[str, str], log: int, rng: random.Random, report: Report
+) -> None:
     """Start the server, send submissions from several clients, and SIGKILL it while they are in flight."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -171,11 +176,11 @@ def _one_life(number: int, env: dict[str, str], log: int, rng: random.Random, re
     stop, answered = threading.Event(), threading.Event()
     senders = [Sender() for _ in range(CLIENTS)]
     threads = [
-        threading.Thread(target=_send, args=(base, f"crash-{report.seed}-{number}-{i}", stop, answered, s))
-        for i, s in enumerate(senders)
+        threading.Thread(target=_send, args=(c, base, f"crash-{report.seed}-{number}-{i}", stop, answered, s))
+        for i, (c, s) in enumerate(zip(clients[1:], senders, strict=True))
     ]
     try:
-        _wait_ready(process, base)
+        _wait_ready(clients[0], process, base)
         report.start_seconds.append(time.monotonic() - started)
         for t in threads:
             t.start()
@@ -232,9 +237,12 @@ def run(kills: int = 200, seed: int = 1) -> Report:
         # The form's rate limit (5 a minute per visitor) would refuse nearly everything the clients send.
         env = {**os.environ, "KRING_DB": str(path), "KRING_FORM_RATE_LIMIT": "1000000"}
         log_path = Path(tmp) / "server.log"
-        with log_path.open("wb") as log:
+        # The clients live as long as the run: making one costs a few hundredths of a second (its TLS
+        # context), which every life would pay five times. Each life has a new port, so no connection is reused.
+        with log_path.open("wb") as log, contextlib.ExitStack() as stack:
+            clients = [stack.enter_context(httpx.Client(timeout=READY_WITHIN)) for _ in range(1 + CLIENTS)]
             for number in range(kills):
-                _one_life(number, env, log.fileno(), rng, report)
+                _one_life(clients, number, env, log.fileno(), rng, report)
         _check(path, report)
         text = log_path.read_text("utf-8", errors="replace")
         report.server_errors = text.count("Traceback (most recent call last)")

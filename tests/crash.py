@@ -52,7 +52,6 @@ class Sender:
     thanked: list[str] = field(default_factory=list)
     cut_off: list[str] = field(default_factory=list)
     refused: Counter[int] = field(default_factory=Counter)
-    unsent: int = 0  # the connection was refused: the server was already dead, so nothing reached it
 
 
 @dataclass
@@ -128,8 +127,7 @@ def _send(
         name = f"{prefix}-{n}"
         try:
             response = client.post(f"{base}/{lang}/submit", data=_form(name, n), headers=origin)
-        except httpx.ConnectError:
-            out.unsent += 1
+        except httpx.ConnectError:  # the server was dead already: nothing reached it, so nothing was sent
             return
         except httpx.TransportError:  # the kill closed the connection before an answer came
             out.sent += 1

@@ -13,6 +13,7 @@ run: setup load
 
 test: test-setup chromium
 	$(BIN)/python -m pytest
+	$(BIN)/python -m tests.crash
 
 bench: test-setup load chromium wrk
 	$(BIN)/python -m bench

@@ -15,6 +15,12 @@ def _https(url: str) -> str:
     return url
 
 
+def _positive(name: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"{name}: {value!r} is not a positive whole number")
+    return int(value)
+
+
 class Settings(Struct, frozen=True, kw_only=True):
     db: Path = Path("var/kring.sqlite")
     data: Path = Path("data")
@@ -48,6 +54,7 @@ class Settings(Struct, frozen=True, kw_only=True):
             release=env.get("KRING_RELEASE", ""),
             allowed_hosts=tuple(h.strip() for h in env.get("KRING_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()),
             hsts=env.get("KRING_HSTS", "") == "1",
+            form_rate_limit=_positive("KRING_FORM_RATE_LIMIT", env.get("KRING_FORM_RATE_LIMIT", "5")),
             exit_url=_https(env.get("KRING_EXIT_URL", "https://www.wikipedia.org/")),
         )
 

@@ -1,4 +1,4 @@
-"""`kring backup` and `kring moderator add`."""
+"""`kring backup`, `kring moderator add`, and the settings the command reads from the environment."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from server import cli, db, submit
+from server.settings import Settings
 
 
 @pytest.fixture
@@ -68,3 +69,11 @@ def test_moderator_add_refuses_a_bad_name_or_password(database: Path, monkeypatc
     monkeypatch.setattr("getpass.getpass", lambda prompt="": password)
     assert cli.main(["moderator", "add", name]) == 1
     assert "nothing was changed" in capsys.readouterr().err
+
+
+def test_the_form_rate_limit_comes_from_the_environment() -> None:
+    assert Settings.from_env({}).form_rate_limit == 5
+    assert Settings.from_env({"KRING_FORM_RATE_LIMIT": "1000"}).form_rate_limit == 1000
+    for bad in ("0", "-3", "many", "2.5", ""):
+        with pytest.raises(SystemExit, match="KRING_FORM_RATE_LIMIT"):
+            Settings.from_env({"KRING_FORM_RATE_LIMIT": bad})

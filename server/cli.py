@@ -7,19 +7,12 @@ import getpass
 import sqlite3
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from server import db
+from server import db, loader, moderators
 from server.settings import Settings
 
-# The loader (markdown, the data files' checks) and the moderators' hashing are imported by the commands
-# that use them, so that `kring serve` starts a tenth of a second sooner (tests.crash starts it 200 times).
-if TYPE_CHECKING:
-    from server import loader
 
 def _check(folder: Path) -> loader.Dataset | None:
-    from server import loader
-
     try:
         return loader.read(folder)
     except loader.DataError as exc:
@@ -41,8 +34,6 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
-    from server import loader
-
     data = _check(args.dir or settings.data)
     if data is None:
         return 1
@@ -85,8 +76,6 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_moderator_add(args: argparse.Namespace, settings: Settings) -> int:
-    from server import moderators
-
     password = getpass.getpass(f"Password for {args.name}: ")
     if getpass.getpass("The same password again: ") != password:
         print("The two passwords differ; nothing was changed.", file=sys.stderr)

@@ -8,6 +8,7 @@ or none of it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import sqlite3
@@ -27,8 +28,6 @@ ABSOLUTE = dt.timedelta(hours=12)
 FREE_TRIES = 5  # failed sign-ins before the account locks; each further failure doubles the wait
 FIRST_LOCK = dt.timedelta(minutes=1)
 LONGEST_LOCK = dt.timedelta(hours=1)
-# Verified when the name is unknown, so that an unknown name takes as long as a wrong password.
-_DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
 _GROUP = msgspec.json.Decoder(models.Group)
 _SUBMISSION = msgspec.json.Decoder(GroupSubmission)
 _ENCODER = msgspec.json.Encoder()
@@ -104,7 +103,7 @@ def sign_in(conn: sqlite3.Connection, name: str, password: str, code: str, at: d
         "SELECT password_hash, totp_secret, locked_until FROM moderator WHERE name = ?", (name,)
     ).fetchone()
     if row is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return SignIn("wrong")
     password_hash, secret, locked_until = row
     if locked_until and dt.datetime.fromisoformat(locked_until) > at:
@@ -142,6 +141,12 @@ def sign_in(conn: sqlite3.Connection, name: str, password: str, code: str, at: d
         conn.execute("DELETE FROM session WHERE seen < ? OR created < ?", (_iso(at - IDLE), _iso(at - ABSOLUTE)))
         audit(conn, name, "sign_in", name)
         return SignIn("ok", token=token)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so that an unknown name takes as long as a wrong password."""
+    return HASHER.hash(secrets.token_hex(16))
 
 
 def _verify(password_hash: str, password: str) -> bool:

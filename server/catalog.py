@@ -93,9 +93,10 @@ class Results(Struct, kw_only=True):
     counts: dict[str, dict[str, int]]
     version: str
     today: dt.date  # the day the freshness rules were applied for
+    stale_since: dt.date  # search.stale_since(today), worked out once for the whole page
 
     def is_stale(self, listing: Listing) -> bool:
-        return search.is_stale(listing.group.last_checked, self.today)
+        return listing.group.last_checked <= self.stale_since
 
 
 class Day(Struct, frozen=True, kw_only=True):
@@ -331,6 +332,7 @@ class Snapshot:
             counts=counts,
             version=self.version,
             today=day.today,
+            stale_since=search.stale_since(day.today),
         )
 
     def _page(self, mask: int, start: int, near: str | None, day: Day) -> list[int]:

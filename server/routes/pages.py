@@ -108,9 +108,8 @@ async def group(request: Request, lang: FromPath[str], group_id: FromPath[str]) 
     listing = snapshot.by_id.get(group_id)
     if listing is None:
         raise NotFoundException("No such group")
-    # A stale or even hidden listing keeps its page, so that links and saved groups keep working.
-    stale = search.is_stale(listing.group.last_checked, search.today())
-    return render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot, stale=stale)
+    # A stale or even hidden listing keeps its page (with a note), so that links and saved groups keep working.
+    return render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot)
 
 
 def crisis_sections(lines: list[models.CrisisLine]) -> list[tuple[str, list[models.CrisisLine]]]:

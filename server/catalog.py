@@ -93,7 +93,7 @@ class Results(Struct, kw_only=True):
     counts: dict[str, dict[str, int]]
     version: str
     today: dt.date  # the day the freshness rules were applied for
-    stale_since: dt.date  # search.stale_since(today), worked out once for the whole page
+    stale_since: dt.date  # search.stale_since(today), worked out once per day
 
     def is_stale(self, listing: Listing) -> bool:
         return listing.group.last_checked <= self.stale_since
@@ -103,6 +103,7 @@ class Day(Struct, frozen=True, kw_only=True):
     """Which active listings are stale or hidden on one day (search.py's freshness rules), by rank."""
 
     today: dt.date
+    stale_since: dt.date  # search.stale_since(today)
     visible: int  # bitmask: not hidden
     fresh: int  # bitmask: visible and not stale
     stale: int  # bitmask: visible and stale
@@ -206,11 +207,19 @@ class Snapshot:
         today = today or search.today()
         found = self._days.get(today)
         if found is None:
-            stale_flags = self.checked <= search.stale_since(today).toordinal()
+            stale_since = search.stale_since(today)
+            stale_flags = self.checked <= stale_since.toordinal()
             hidden_flags = self.checked <= search.hidden_since(today).toordinal()
             visible = _from_flags(~hidden_flags)
             stale = _from_flags(stale_flags & ~hidden_flags)
-            found = Day(today=today, visible=visible, fresh=visible & ~stale, stale=stale, stale_flags=stale_flags)
+            found = Day(
+                today=today,
+                stale_since=stale_since,
+                visible=visible,
+                fresh=visible & ~stale,
+                stale=stale,
+                stale_flags=stale_flags,
+            )
             self._days[today] = found
             if len(self._days) > 4:
                 self._days.popitem(last=False)
@@ -332,7 +341,7 @@ class Snapshot:
             counts=counts,
             version=self.version,
             today=day.today,
-            stale_since=search.stale_since(day.today),
+            stale_since=day.stale_since,
         )
 
     def _page(self, mask: int, start: int, near: str | None, day: Day) -> list[int]:

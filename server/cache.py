@@ -3,20 +3,24 @@
 Why not Litestar's response cache: a hit there still goes through routing, the middleware stack and the
 handler machinery, and reaches about a fifth of a bare ASGI app's throughput; DESIGN.md §7 asks a cached
 listing page to reach half (bench/throughput.py measures it). Every public page, API answer and static
-file depends only on its URL, the data version and the negotiated encoding, so those three are the key.
+file depends only on its URL, the data version, the negotiated encoding and the day (listings turn stale
+or hidden as days pass: search.py), so those four are the key.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import OrderedDict
 
 from litestar.types import HTTPResponseStartEvent, Message, Scope
 
+from server import search
+
 # Public GET responses that depend on nothing but the URL and the data (never moderator pages, later).
 CACHEABLE = re.compile(r"^/(?:(?:nl|fr|en)(?:/[^/]+)*|api/v1/[a-z-]+(?:/[a-z0-9-]+)?|static/.+|schema/openapi\.json)$")
 
-Key = tuple[str, str, str, bytes]
+Key = tuple[str, dt.date, str, str, bytes]
 Entry = tuple[HTTPResponseStartEvent, bytes]
 
 
@@ -37,21 +41,25 @@ def not_modified(scope: Scope, start: HTTPResponseStartEvent) -> bool:
 
 
 class PageCache:
-    """A bounded LRU of (start message, body) by (data version, encoding, path, query string)."""
+    """A bounded LRU of (start message, body) by (data version, day, encoding, path, query string)."""
 
     def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20) -> None:
         self.max_entries = max_entries
         self.max_body = max_body
         self.entries: OrderedDict[Key, Entry] = OrderedDict()
         self.version = ""
+        self.day = dt.date.min
 
-    def key(self, scope: Scope, version: str) -> Key | None:
+    def key(self, scope: Scope, version: str, today: dt.date | None = None) -> Key | None:
+        """The key of a cacheable request on `today` (default: search.today()), or None."""
         if scope["method"] != "GET" or not CACHEABLE.match(scope["path"]):
             return None
-        if version != self.version:  # new data: every page may have changed
+        day = today or search.today()
+        if version != self.version or day != self.day:  # new data or a new day: every page may have changed
             self.entries.clear()
             self.version = version
-        return (version, encoding(scope), scope["path"], scope["query_string"])
+            self.day = day
+        return (version, day, encoding(scope), scope["path"], scope["query_string"])
 
     def get(self, key: Key) -> Entry | None:
         entry = self.entries.get(key)

@@ -3,11 +3,14 @@
 The active listings of one data version are held in memory in their default order (their rank), with a
 bitmask per filter value; a search is then a few big-integer ANDs, and each facet count one popcount.
 Full text goes to SQLite FTS5 on the listing's own words, plus the translated labels of its facets.
+Which listings are stale or hidden depends on the day, not on the data: a snapshot keeps one data version
+and works those masks out for each day it is asked about (Snapshot.day()).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -37,7 +40,7 @@ class Listing(Struct, kw_only=True):
     lat: float | None
     lon: float | None
     place: models.KnownPlace | None
-    cards: dict[str, str] = {}  # the rendered card per language (server/web.py card())
+    cards: dict[tuple[str, bool], str] = {}  # the rendered card per (language, stale) (server/web.py card())
 
     def facet_values(self, param: str) -> Iterable[str]:
         g = self.group
@@ -89,6 +92,22 @@ class Results(Struct, kw_only=True):
     items: list[tuple[Listing, float | None]]
     counts: dict[str, dict[str, int]]
     version: str
+    today: dt.date  # the day the freshness rules were applied for
+    stale_since: dt.date  # search.stale_since(today), worked out once per day
+
+    def is_stale(self, listing: Listing) -> bool:
+        return listing.group.last_checked <= self.stale_since
+
+
+class Day(Struct, frozen=True, kw_only=True):
+    """Which active listings are stale or hidden on one day (search.py's freshness rules), by rank."""
+
+    today: dt.date
+    stale_since: dt.date  # search.stale_since(today)
+    visible: int  # bitmask: not hidden
+    fresh: int  # bitmask: visible and not stale
+    stale: int  # bitmask: visible and stale
+    stale_flags: np.ndarray  # bool per rank: stale (hidden ones included)
 
 
 def _sort_key(group: models.Group) -> tuple[int, str, str]:
@@ -168,6 +187,9 @@ class Snapshot:
         # Where each listing is (NaN: nowhere), for "near"; distances are kept for the places last asked.
         self.lat = np.array([np.nan if i.lat is None else i.lat for i in active], dtype=np.float64)
         self.lon = np.array([np.nan if i.lon is None else i.lon for i in active], dtype=np.float64)
+        # The date each listing was last checked (proleptic ordinal), for the freshness masks of each day.
+        self.checked = np.array([i.group.last_checked.toordinal() for i in active], dtype=np.int64)
+        self._days: OrderedDict[dt.date, Day] = OrderedDict()
         self.rank_of_rowid = np.full(max((i.rowid for i in listings), default=0) + 1, -1, dtype=np.int64)
         for item in active:
             self.rank_of_rowid[item.rowid] = item.rank
@@ -177,6 +199,37 @@ class Snapshot:
 
     def guide(self, lang: str, slug: str) -> models.Guide | None:
         return next((g for g in self.guides.get(lang, []) if g.slug == slug), None)
+
+    # -- freshness ------------------------------------------------------------------------
+
+    def day(self, today: dt.date | None = None) -> Day:
+        """The stale and hidden listings on `today` (default: search.today()); kept for the last few days asked."""
+        today = today or search.today()
+        found = self._days.get(today)
+        if found is None:
+            stale_since = search.stale_since(today)
+            stale_flags = self.checked <= stale_since.toordinal()
+            hidden_flags = self.checked <= search.hidden_since(today).toordinal()
+            visible = _from_flags(~hidden_flags)
+            stale = _from_flags(stale_flags & ~hidden_flags)
+            found = Day(
+                today=today,
+                stale_since=stale_since,
+                visible=visible,
+                fresh=visible & ~stale,
+                stale=stale,
+                stale_flags=stale_flags,
+            )
+            self._days[today] = found
+            if len(self._days) > 4:
+                self._days.popitem(last=False)
+        else:
+            self._days.move_to_end(today)
+        return found
+
+    def visible_count(self, today: dt.date | None = None) -> int:
+        """How many listings the results can show today (active and not hidden)."""
+        return self.day(today).visible.bit_count()
 
     # -- distances ------------------------------------------------------------------------
 
@@ -248,8 +301,12 @@ class Snapshot:
             mask |= masks.get(value, 0)
         return mask
 
-    async def search(self, conn: aiosqlite.Connection, filters: search.Filters) -> Results:
+    async def search(
+        self, conn: aiosqlite.Connection, filters: search.Filters, today: dt.date | None = None
+    ) -> Results:
+        day = self.day(today)
         # The mask of each constraint; a facet's counts use every constraint but its own (OR facets).
+        # Hidden listings are in no result and no count: every mask starts from the visible ones.
         constraints: dict[str, int] = {
             param: self._param_mask(param, filters.selected(param))
             for param in search.LIST_PARAMS
@@ -259,21 +316,21 @@ class Snapshot:
             constraints["q"] = await self.text_mask(conn, filters.query_words)
         if filters.near:
             constraints["near"] = self.near_mask(filters.near, filters.radius)
-        mask = self.everything
+        mask = day.visible
         for value in constraints.values():
             mask &= value
         counts: dict[str, dict[str, int]] = {}
         for param, table in self.masks.items():
             base = mask
             if param in constraints and param not in search.ALL_OF:
-                base = self.everything
+                base = day.visible
                 for other, value in constraints.items():
                     if other != param:
                         base &= value
             counts[param] = {value: (base & value_mask).bit_count() for value, value_mask in table.items()}
         total = mask.bit_count()
         start = (filters.page - 1) * search.PER_PAGE
-        page_ranks = self._page(mask, start, filters.near)
+        page_ranks = self._page(mask, start, filters.near, day)
         tenths = self.tenths(filters.near)[0] if filters.near else None
         items = [(self.active[r], None if tenths is None else int(tenths[r]) / 10) for r in page_ranks]
         return Results(
@@ -283,29 +340,53 @@ class Snapshot:
             items=items,
             counts=counts,
             version=self.version,
+            today=day.today,
+            stale_since=day.stale_since,
         )
 
-    def _page(self, mask: int, start: int, near: str | None) -> list[int]:
+    def _page(self, mask: int, start: int, near: str | None, day: Day) -> list[int]:
+        """The ranks on the page that begins at `start`: fresh listings first, then stale ones (search.py)."""
         if not mask or start >= mask.bit_count():
             return []
         if near is None:
-            base = 0
-            while (n := (mask & _BLOCK).bit_count()) <= start:  # skip whole blocks before the page
-                start -= n
-                mask >>= _BLOCK_BITS
-                base += _BLOCK_BITS
-            out = []
-            for rank in _bits(mask):
-                if start:
-                    start -= 1
-                    continue
-                out.append(base + rank)
-                if len(out) == search.PER_PAGE:
-                    break
+            fresh = mask & day.fresh
+            skipped = fresh.bit_count()
+            if start >= skipped:
+                return self._by_rank(mask & day.stale, start - skipped)
+            out = self._by_rank(fresh, start)
+            if len(out) < search.PER_PAGE:
+                out += self._by_rank(mask & day.stale, 0)[: search.PER_PAGE - len(out)]
             return out
         _, order = self.tenths(near)
         ordered = order[_to_flags(mask, self.size)[order]]
-        return [int(r) for r in ordered[start : start + search.PER_PAGE]]
+        stale = day.stale_flags[ordered]
+        fresh = ordered[~stale]
+        end = start + search.PER_PAGE
+        if end <= len(fresh):
+            return [int(r) for r in fresh[start:end]]
+        stale_ranks = ordered[stale]
+        page = np.concatenate((fresh[start:], stale_ranks[max(0, start - len(fresh)) : end - len(fresh)]))
+        return [int(r) for r in page]
+
+    @staticmethod
+    def _by_rank(mask: int, start: int) -> list[int]:
+        """Up to a page of the set bits of `mask`, lowest first, after skipping the first `start`."""
+        if start >= mask.bit_count():  # also keeps the block loop below from running past the end
+            return []
+        base = 0
+        while (n := (mask & _BLOCK).bit_count()) <= start:  # skip whole blocks before the page
+            start -= n
+            mask >>= _BLOCK_BITS
+            base += _BLOCK_BITS
+        out = []
+        for rank in _bits(mask):
+            if start:
+                start -= 1
+                continue
+            out.append(base + rank)
+            if len(out) == search.PER_PAGE:
+                break
+        return out
 
 
 class Catalog:

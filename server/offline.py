@@ -2,7 +2,9 @@
 
 The catalog holds every active listing in rank order (search.py) with just what the rules and a result
 card need; keys are sent once and values as indexes or bitmasks, so a listing costs about 100 bytes
-before compression (DESIGN.md §7: at most 120 bytes compressed).
+before compression (DESIGN.md §7: at most 120 bytes compressed). Hidden listings stay in it: whether a
+listing is stale or hidden depends on the day, which the worker works out itself (search.js), so the
+catalog only changes with the data.
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ WORKER_SOURCE = web.STATIC_DIR / "js" / "sw.js"
 # The texts the worker writes into offline results, per language.
 WORKER_MESSAGES = (
     N_("Checked on %(date)s"),
+    N_("Not checked since %(date)s"),
     N_("%(km)s km away"),
     N_("in several places"),
     N_("No group fits all of these filters."),

@@ -10,17 +10,28 @@ The offline catalog of the service worker applies exactly these rules (DESIGN.md
 - format: `online` also matches hybrid groups and `in_person` also matches hybrid groups;
 - near + within: the listing has a location no further than `within` km from the place (haversine
   distance in tenths of a km, rounded half up: see tenths()); listings without a location do not match;
-- order: with `near`, by rounded distance first; then the rank of the listing, which is its position
-  when all listings are sorted by last_checked (newest first), normalised name, then id.
+- today: the calendar date in Europe/Brussels (today()); months_before(day, n) is the same day of the
+  month n calendar months earlier, or that month's last day when it is shorter (31 August minus 18
+  months is 28 February);
+- a listing is stale when last_checked <= months_before(today, 12): it says "not checked since <date>";
+  it is hidden when last_checked <= months_before(today, 18): it is left out of the results, their
+  totals and every count (its own page still answers, with the note) until someone checks it again;
+- order: stale listings after all fresh ones; then, with `near`, by rounded distance; then the rank of
+  the listing, which is its position when all listings are sorted by last_checked (newest first),
+  normalised name, then id. So the key is (stale, rounded distance when `near` is given, rank).
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import math
 import re
+import time
 import unicodedata
 from collections.abc import Container, Iterable
 from typing import get_args
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from babel import Locale
@@ -47,6 +58,54 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
+
+
+# Freshness (issue 6): a person checks each listing; after a year it says so, after eighteen months it
+# leaves the results until someone checks it again.
+TIMEZONE = ZoneInfo("Europe/Brussels")
+STALE_MONTHS = 12
+HIDDEN_MONTHS = 18
+
+
+_today: tuple[float, dt.date] = (0.0, dt.date.min)  # (the next midnight as a Unix time, the date until then)
+
+
+def today() -> dt.date:
+    """The calendar date in Belgium and the Netherlands: a listing's age moves at their midnight, not UTC's."""
+    global _today
+    # Kept until the next midnight in Brussels: the page cache asks on every request, and reading the clock
+    # is several times cheaper than converting it to a date in a time zone.
+    now = time.time()
+    if now >= _today[0]:
+        day = dt.datetime.fromtimestamp(now, TIMEZONE).date()
+        midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=TIMEZONE).timestamp()
+        _today = (midnight, day)
+    return _today[1]
+
+
+def months_before(day: dt.date, n: int) -> dt.date:
+    """The same day of the month n calendar months earlier, or that month's last day when it is shorter."""
+    year, month = divmod(day.year * 12 + day.month - 1 - n, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def stale_since(today: dt.date) -> dt.date:
+    """Listings checked on this day or before are stale."""
+    return months_before(today, STALE_MONTHS)
+
+
+def hidden_since(today: dt.date) -> dt.date:
+    """Listings checked on this day or before are hidden."""
+    return months_before(today, HIDDEN_MONTHS)
+
+
+def is_stale(last_checked: dt.date, today: dt.date) -> bool:
+    return last_checked <= stale_since(today)
+
+
+def is_hidden(last_checked: dt.date, today: dt.date) -> bool:
+    return last_checked <= hidden_since(today)
 
 
 EARTH_RADIUS_KM = 6371.0088

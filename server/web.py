@@ -92,14 +92,14 @@ _DISTANCE = "\x00distance\x00"
 
 
 @pass_context
-def card(context: Context, item: Listing, distance: float | None) -> Markup:
-    """A listing's card: rendered once per language and data version, kept on the listing."""
+def card(context: Context, item: Listing, distance: float | None, stale: bool) -> Markup:
+    """A listing's card: rendered once per language, freshness and data version, kept on the listing."""
     lang = context["lang"]
-    html = item.cards.get(lang)
+    html = item.cards.get((lang, stale))
     if html is None:
         template = context.environment.get_template("partials/_card.html")
-        html = template.render(lang=lang, L=i18n.labels_in(lang), item=item, distance=_DISTANCE)
-        item.cards[lang] = html
+        html = template.render(lang=lang, L=i18n.labels_in(lang), item=item, distance=_DISTANCE, stale=stale)
+        item.cards[(lang, stale)] = html
     if distance is None:
         return Markup(html.replace(_DISTANCE, ""))  # noqa: S704 (our own rendered, escaped template)
     away = i18n.gettext(lang, "%(km)s km away") % {"km": decimal(distance, lang)}

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from server import loader, models
+from server import loader, models, search
 
 SOURCE = "test fixture: made up for Kring's tests, not a real group"
+# Dates are counted back from today (Brussels), so that fresh listings stay fresh whenever the tests run.
+TODAY = search.today()
+
+
+def checked(months: int) -> dt.date:
+    """A last_checked date `months` calendar months before today (stale from 12, hidden from 18)."""
+    return search.months_before(TODAY, months)
 
 
 def group(id: str, name: str, **fields: object) -> models.Group:
     fields.setdefault("kind", "support_group")
     fields.setdefault("country", "BE")
-    fields.setdefault("last_checked", dt.date(2026, 1, 1))
+    fields.setdefault("last_checked", checked(6))
     return models.Group(id=id, name=name, source=SOURCE, **fields)  # type: ignore[arg-type]
 
 
@@ -35,7 +42,7 @@ def groups() -> list[models.Group]:
             cost="paid",
             accessibility=A(wheelchair=True, hearing_loop=True),
             audience=["adults"],
-            last_checked=dt.date(2026, 6, 1),
+            last_checked=checked(1),
             organization="test-org",
         ),
         group(
@@ -51,7 +58,7 @@ def groups() -> list[models.Group]:
             cost="free",
             accessibility=A(wheelchair=True),
             audience=["adults", "expats"],
-            last_checked=dt.date(2026, 6, 1),
+            last_checked=checked(1),
         ),
         group(
             "test-angst-online",
@@ -64,7 +71,7 @@ def groups() -> list[models.Group]:
             membership="open",
             cost="free",
             audience=["young_adults", "students"],
-            last_checked=dt.date(2026, 3, 1),
+            last_checked=checked(4),
         ),
         group(
             "test-therapy-utrecht",
@@ -80,7 +87,7 @@ def groups() -> list[models.Group]:
             registration="intake",
             cost="paid",
             accessibility=A(wheelchair=False, sign_language=True),
-            last_checked=dt.date(2025, 11, 1),
+            last_checked=checked(8),
         ),
         group(
             "test-workshop-liege",
@@ -93,7 +100,7 @@ def groups() -> list[models.Group]:
             led_by="mixed",
             cost="contribution",
             audience=["workers"],
-            last_checked=dt.date(2026, 3, 1),
+            last_checked=checked(4),
         ),
         group(
             "test-orientation",
@@ -101,7 +108,7 @@ def groups() -> list[models.Group]:
             kind="orientation",
             format="online",
             languages=["nl", "fr", "de"],
-            last_checked=dt.date(2024, 1, 1),
+            last_checked=checked(13),  # stale: it says "not checked since" and comes after the fresh ones
         ),
         group(
             "test-many-towns",
@@ -110,7 +117,7 @@ def groups() -> list[models.Group]:
             languages=["nl"],
             led_by="peer",
             cost="contribution",
-            last_checked=dt.date(2026, 3, 1),
+            last_checked=checked(4),
         ),
         group(
             "test-antwerp-parents",
@@ -122,7 +129,7 @@ def groups() -> list[models.Group]:
             membership="open",
             accessibility=A(interpreter=True, hearing_loop=True, wheelchair=True),
             audience=["parents"],
-            last_checked=dt.date(2026, 3, 1),
+            last_checked=checked(4),
         ),
         group(
             "test-amsterdam-english",
@@ -136,7 +143,35 @@ def groups() -> list[models.Group]:
             membership="open",
             cost="free",
             audience=["expats"],
-            last_checked=dt.date(2026, 6, 1),
+            last_checked=checked(1),
+        ),
+        group(
+            "test-gent-stale",
+            "Praatgroep Gent",
+            kind="talk_circle",
+            themes=["loneliness"],
+            format="in_person",
+            place=place("be-gent"),
+            languages=["nl"],
+            led_by="volunteer",
+            membership="open",
+            cost="free",
+            audience=["adults"],
+            last_checked=checked(15),  # stale, and as near Gent as the fresh Rouwgroep Gent
+        ),
+        group(
+            "test-hidden",
+            "Verborgen praatgroep Gent",
+            kind="talk_circle",
+            themes=["grief", "loneliness"],
+            format="in_person",
+            place=place("be-gent"),
+            languages=["nl", "fr"],
+            led_by="peer",
+            membership="open",
+            cost="free",
+            audience=["adults"],
+            last_checked=checked(19),  # hidden: in no result or count, but its page still answers
         ),
         group(
             "test-paused",
@@ -162,7 +197,7 @@ def organizations() -> list[models.Organization]:
             name="Vereniging Voorbeeld",
             country="BE",
             source=SOURCE,
-            last_checked=dt.date(2026, 1, 1),
+            last_checked=checked(6),
         )
     ]
 

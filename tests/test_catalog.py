@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
@@ -55,10 +56,27 @@ def _values(g: models.Group, param: str) -> set[str]:
     return {value} if value else set()
 
 
-def reference(f: search.Filters) -> list[str]:
-    """The rules of search.py, read plainly, over every active listing."""
+def months_before(day: dt.date, n: int) -> dt.date:
+    """search.py's months_before, read plainly: count the months back, then step back to a day the month has."""
+    year, month = day.year, day.month - n
+    while month < 1:
+        year, month = year - 1, month + 12
+    for last in range(day.day, 0, -1):
+        try:
+            return dt.date(year, month, last)
+        except ValueError:
+            continue
+    raise AssertionError("every month has a first day")
+
+
+def reference(f: search.Filters, today: dt.date | None = None) -> list[str]:
+    """The rules of search.py, read plainly, over every active listing, on `today` (default: Brussels' today)."""
+    today = today or search.today()
+    stale_since, hidden_since = months_before(today, 12), months_before(today, 18)
     found = []
     for g in ACTIVE:
+        if g.last_checked <= hidden_since:
+            continue
         if any(not any(w.startswith(q) for w in _words(g)) for q in f.query_words):
             continue
         ok = True
@@ -78,9 +96,9 @@ def reference(f: search.Filters) -> list[str]:
             ok &= distance <= f.radius * 10
         if ok:
             key = (-g.last_checked.toordinal(), search.normalise(g.name), g.id)
-            found.append(((distance if distance is not None else 0.0), key, g.id))
+            found.append((g.last_checked <= stale_since, (distance if distance is not None else 0.0), key, g.id))
     found.sort()
-    return [i for _, _, i in found]
+    return [i for *_, i in found]
 
 
 def query(f: search.Filters) -> str:
@@ -197,8 +215,8 @@ def _fields(f: search.Filters) -> dict:
 
 
 def test_pages_follow_each_other(fclient) -> None:
-    # 9 active fixture listings; the real suite checks pages on larger data in test_pages.py.
-    assert len(ACTIVE) == 9
+    # 11 active fixture listings; the real suite checks pages on larger data in test_pages.py.
+    assert len(ACTIVE) == 11
     assert result_ids(fclient.get("/en/groups/results?page=2").text) == []
 
 
@@ -219,3 +237,20 @@ def test_load_is_idempotent_and_keeps_no_stale_listing(tmp_path) -> None:
     assert fixtures.groups()[0].id not in ids
     words = conn.execute("SELECT count(*) FROM listing_words").fetchone()[0]
     assert words == len(ids)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(filters_strategy, st.integers(min_value=-40, max_value=640))
+def test_on_any_day_the_search_matches_the_reference(fclient, f: search.Filters, days: int) -> None:
+    """Over 20 months every fixture listing turns stale, then hidden; the answers follow the reference."""
+    f = search.Filters(**{**_fields(f), "within": f.within if f.near else None})
+    today = fixtures.TODAY + dt.timedelta(days=days)
+    catalog = fclient.app.state.catalog
+    snapshot = fclient.blocking_portal.call(catalog.current)
+    results = fclient.blocking_portal.call(snapshot.search, catalog.conn, f, today)
+    ids = reference(f, today)
+    assert [item.group.id for item, _ in results.items] == ids[: search.PER_PAGE]
+    assert results.total == len(ids)
+    for param in ("kind", "theme"):  # as many as the option alone would leave, hidden listings not counted
+        for value, n in results.counts[param].items():
+            assert n == len(reference(search.Filters(**{**_fields(f), param: (value,)}), today)), (param, value)

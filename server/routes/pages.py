@@ -66,7 +66,7 @@ def page_url(lang: str, filters: search.Filters, page: int | None = None) -> str
 @get("/", name="home")
 async def home(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
-    return render(request, lang, "pages/home.html", total=snapshot.size)
+    return render(request, lang, "pages/home.html", total=snapshot.visible_count())
 
 
 @get("/groups", name="groups")
@@ -108,6 +108,7 @@ async def group(request: Request, lang: FromPath[str], group_id: FromPath[str]) 
     listing = snapshot.by_id.get(group_id)
     if listing is None:
         raise NotFoundException("No such group")
+    # A stale or even hidden listing keeps its page (with a note), so that links and saved groups keep working.
     return render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot)
 
 

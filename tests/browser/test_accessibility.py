@@ -4,10 +4,14 @@ the browser report a CSP violation."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
+
+from tests.browser.conftest import start_server
 
 pytestmark = pytest.mark.browser
 
@@ -43,4 +47,22 @@ def test_no_violations_after_an_htmx_swap(page: Page, live_server: str, dark: bo
     with page.expect_response(re.compile(r"/results\?")):
         page.locator("#f-format-online").check()
     page.locator("details.more summary").click()
+    assert violations(page) == ""
+
+
+@pytest.fixture(scope="module")
+def fixture_server(fixture_db: Path) -> Iterator[str]:
+    """The made-up fixture listings, some of them stale and one hidden (tests/fixtures.py)."""
+    process, base = start_server(fixture_db)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+@pytest.mark.parametrize("path", ["/en/groups?near=be-gent&within=100", "/nl/groups/test-gent-stale", "/fr/groups/test-hidden"])
+def test_no_violations_where_listings_are_stale(page: Page, fixture_server: str, path: str, dark: bool) -> None:
+    page.emulate_media(color_scheme="dark" if dark else "light")
+    page.goto(f"{fixture_server}{path}")
+    assert page.locator(".checked.stale, .stale-note").count() >= 1
     assert violations(page) == ""

@@ -9,13 +9,14 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
 from bench import synthetic
-from server import loader, search
+from server import i18n, loader, search, web
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_server
 from tests.browser.test_accessibility import violations
 from tests.conftest import DATA, build_db, soup
@@ -31,10 +32,14 @@ def install(page: Page, url: str) -> None:
         page.wait_for_function("!!navigator.serviceWorker.controller")
 
 
-def answer(html: str) -> tuple[list[str], str, dict[str, str]]:
-    """What a results fragment says: the ids in order, the count, and every option's count."""
+def answer(html: str) -> tuple[list[tuple[str, bool]], str, dict[str, str]]:
+    """What a results fragment says: the ids in order (each with whether its card says it is stale), the
+    count, and every option's count."""
     page = soup(html)
-    ids = [a["href"].rsplit("/", 1)[1] for a in page.select("#results .listing h2 a")]
+    ids = [
+        (li.select_one("h2 a")["href"].rsplit("/", 1)[1], li.select_one("p.checked.stale") is not None)
+        for li in page.select("#results .listing")
+    ]
     count = page.select_one("#result-count").get_text(" ", strip=True)
     options = {span["id"]: span.text for span in page.select("span[hx-swap-oob]")}
     return ids, count, options
@@ -148,7 +153,11 @@ def test_an_update_waits_for_the_person(playwright: Playwright, tmp_path: Path, 
 @pytest.fixture(scope="module")
 def synthetic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = loader.read(DATA)
-    data.groups = synthetic.generate(1500, seed=5, today=dt.date(2026, 11, 1))
+    # Dated from today in Brussels, as the server and the worker judge freshness: about half are stale and a
+    # quarter hidden, and some sit on each side of both boundaries.
+    data.groups = synthetic.generate(1500, seed=5)
+    checked = {g.last_checked for g in data.groups}
+    assert set(synthetic.boundary_days(search.today())) <= checked
     data.organizations = []
     path = build_db(tmp_path_factory.mktemp("synthetic") / "kring.sqlite", data)
     process, base = start_server(path)
@@ -193,6 +202,11 @@ combos = st.fixed_dictionaries(
 
 @settings(max_examples=220, deadline=None, suppress_health_check=list(HealthCheck))
 @given(combos)
+# Pages where fresh and stale listings meet (on this seeded data, whatever the day), with and without near.
+@example({"near": "be-gent", "within": "25"})
+@example({"near": "be-brussels", "within": "50", "kind": ["support_group"], "page": "2"})
+@example({"near": "nl-utrecht", "within": "50", "kind": ["support_group"], "page": "2"})
+@example({"theme": ["grief"], "kind": ["talk_circle"], "page": "2"})
 def test_offline_answers_are_the_servers(offline_page: Page, synthetic_server: str, combo: dict) -> None:
     from urllib.parse import urlencode
 
@@ -206,3 +220,32 @@ def test_offline_answers_are_the_servers(offline_page: Page, synthetic_server: s
     assert offline_html != "not from the catalog"
     assert answer(offline_html) == online, url
     event("some results" if online[0] else "no results")
+    event("stale results" if any(stale for _, stale in online[0]) else "no stale results")
+
+
+def test_the_worker_counts_months_and_days_as_the_server(page: Page, live_server: str) -> None:
+    """search.js's today() and months_before(), against search.py's, in Chromium."""
+    page.goto(f"{live_server}/en/")
+    page.add_script_tag(url=web.static("js/search.js"))  # same origin: the page's CSP allows it
+    days = [dt.date(2023, 1, 1) + dt.timedelta(days=i) for i in range(0, 2200, 3)]
+    cases = [(day.isoformat(), n) for day in days for n in (0, 1, 12, 18, 30)]
+    found = page.evaluate("cases => cases.map(([iso, n]) => KringSearch.monthsBefore(iso, n))", cases)
+    assert found == [search.months_before(dt.date.fromisoformat(iso), n).isoformat() for iso, n in cases]
+    assert page.evaluate("KringSearch.today()") == search.today().isoformat()
+
+
+def test_offline_cards_say_not_checked_since(offline_page: Page, synthetic_server: str) -> None:
+    with urllib.request.urlopen(f"{synthetic_server}/api/v1/groups") as response:
+        last = msgspec.json.decode(response.read())["pages"]
+    # Stale listings come last: the last page is all stale, in the worker's words of the page's language.
+    html = offline_page.evaluate("url => fetch(url).then(r => r.text())", f"/fr/groups/results?page={last}")
+    cards = soup(html).select("#results .listing p.checked")
+    words = i18n.gettext("fr", "Not checked since %(date)s").split("%(date)s")[0]
+    assert cards and all("stale" in p["class"] and p.get_text().startswith(words) for p in cards)
+    # Offline, a listing page where fresh and stale cards meet: the worker's cards pass axe-core, light and dark.
+    for scheme in ("light", "dark"):
+        offline_page.emulate_media(color_scheme=scheme)
+        offline_page.goto(f"{synthetic_server}/en/groups?near=be-gent&within=25")
+        expect(offline_page.locator(".offline-note")).to_be_visible()
+        expect(offline_page.locator("#results p.checked.stale").first).to_contain_text("Not checked since")
+        assert violations(offline_page) == ""

@@ -13,6 +13,9 @@ const KringSearch = (() => {
   const LIST_PARAMS = ["kind", "theme", "format", "lang", "led_by", "cost", "access", "audience", "membership"];
   const ALL_OF = new Set(["access"]);
   const SPELLED_OUT = { "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th" };
+  const STALE_MONTHS = 12;
+  const HIDDEN_MONTHS = 18;
+  const TODAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Brussels" });
   const EARTH_RADIUS_KM = 6371.0088;
   const DEGREE = Math.PI / 180;
 
@@ -23,6 +26,27 @@ const KringSearch = (() => {
 
   function words(text) {
     return normalise(text).match(/[a-z0-9]+/g) || [];
+  }
+
+  /* The server's today(): the calendar date in Europe/Brussels, as ISO (en-CA writes YYYY-MM-DD). */
+  function today() {
+    return TODAY.format(new Date());
+  }
+
+  /* The server's months_before(): the same day n calendar months earlier, or that month's last day. */
+  function monthsBefore(iso, n) {
+    const [year, month, day] = iso.split("-").map(Number);
+    const index = year * 12 + month - 1 - n;
+    const y = Math.floor(index / 12);
+    const m = index - y * 12 + 1;
+    const last = new Date(Date.UTC(y, m, 0)).getUTCDate(); // day 0 of the next month
+    const pad = (v, width) => String(v).padStart(width, "0");
+    return `${pad(y, 4)}-${pad(m, 2)}-${pad(Math.min(day, last), 2)}`;
+  }
+
+  /* Which checked dates (ISO, compared as strings) are stale or hidden on `iso`. */
+  function freshness(iso) {
+    return { today: iso, staleSince: monthsBefore(iso, STALE_MONTHS), hiddenSince: monthsBefore(iso, HIDDEN_MONTHS) };
   }
 
   // The server's tenths(): the same operations in the same order.
@@ -114,7 +138,8 @@ const KringSearch = (() => {
     return f;
   }
 
-  function search(prepared, f) {
+  /* `day` is freshness(today()) unless given (tests pass their own). */
+  function search(prepared, f, day = freshness(today())) {
     const place = f.near ? prepared.places.get(f.near) : null;
     const distance = new Map();
     // Each listing: which constraints it meets (a facet's counts use all constraints but its own).
@@ -140,7 +165,11 @@ const KringSearch = (() => {
     const counts = {};
     for (const p of LIST_PARAMS) counts[p] = {};
     const matched = [];
+    const stale = new Set();
     for (const g of prepared.items) {
+      // Hidden listings are in no result and no count, until someone checks them again.
+      if (g.checked <= day.hiddenSince) continue;
+      if (g.checked <= day.staleSince) stale.add(g.rank);
       const failed = checks.filter(([, test]) => !test(g)).map(([p]) => p);
       if (!failed.length) matched.push(g);
       for (const p of LIST_PARAMS) {
@@ -150,11 +179,14 @@ const KringSearch = (() => {
         for (const v of g.facets[p]) counts[p][v] = (counts[p][v] || 0) + 1;
       }
     }
-    if (place) matched.sort((a, b) => distance.get(a.rank) - distance.get(b.rank) || a.rank - b.rank);
+    // Order: (stale, rounded distance when near is given, rank), as the server's.
+    const staleness = (g) => (stale.has(g.rank) ? 1 : 0);
+    matched.sort((a, b) => staleness(a) - staleness(b)
+      || (place ? distance.get(a.rank) - distance.get(b.rank) : 0) || a.rank - b.rank);
     const total = matched.length;
     const start = (f.page - 1) * PER_PAGE;
     const items = matched.slice(start, start + PER_PAGE).map((g) => [g, place ? distance.get(g.rank) / 10 : null]);
-    return { total, pages: Math.max(1, Math.ceil(total / PER_PAGE)), items, counts };
+    return { total, pages: Math.max(1, Math.ceil(total / PER_PAGE)), items, counts, stale };
   }
 
   /* The canonical query string of the filters (server: Filters.to_params). */
@@ -171,7 +203,7 @@ const KringSearch = (() => {
     return new URLSearchParams(out).toString();
   }
 
-  return { normalise, words, tenths, prepare, parse, search, toParams, LIST_PARAMS, PER_PAGE };
+  return { normalise, words, tenths, today, monthsBefore, freshness, prepare, parse, search, toParams, LIST_PARAMS, PER_PAGE };
 })();
 
 if (typeof module !== "undefined") module.exports = KringSearch;

@@ -186,7 +186,9 @@ function render(lang, catalog, filters, found) {
       const themes = g.themes.length ? `<p class="themes">${g.themes.map((k) => `<span class="tag">${escape(t.theme[k])}</span>`).join("")}</p>` : "";
       out.push(`<li class="listing"><h2><a href="/${lang}/groups/${escape(g.id)}">${escape(g.name)}</a></h2>`
         + `<p class="meta"><span class="kind">${escape(t.kind[g.kind])}</span><span>${PIN}${where}</span></p>${themes}`
-        + `<p class="checked">${escape(fill(m["Checked on %(date)s"], { date: date(g.checked) }))}</p></li>`);
+        + (found.stale.has(g.rank)
+          ? `<p class="checked stale">${escape(fill(m["Not checked since %(date)s"], { date: date(g.checked) }))}</p></li>`
+          : `<p class="checked">${escape(fill(m["Checked on %(date)s"], { date: date(g.checked) }))}</p></li>`));
     }
     out.push("</ol>");
     if (found.pages > 1) {

@@ -338,7 +338,7 @@ def _front_line(front: str, path: list[str | int]) -> int:
 
 def check(data: Dataset, at: Any) -> Iterator[str]:
     """Rules that span records and files, or that a type cannot say."""
-    today = dt.date.today()
+    today = search.today()
     seen: dict[tuple[str, str], msgspec.Struct] = {}
     for kind, records in (
         ("group", data.groups),
@@ -522,7 +522,7 @@ def refresh_version(conn: sqlite3.Connection) -> str:
     )
     conn.execute(
         f"INSERT INTO meta (key, value) VALUES ('data_date', ?) ON CONFLICT (key) DO {on_conflict}",
-        (dt.date.today().isoformat(),),
+        (search.today().isoformat(),),
     )
     return version
 

@@ -16,7 +16,7 @@ import pyotp
 import pytest
 from litestar.testing import TestClient
 
-from server import db, loader, moderation, moderators
+from server import db, loader, moderation, moderators, search
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import DATA, soup
@@ -322,7 +322,7 @@ def test_submit_moderate_live(mod: Moderator) -> None:
     assert response.url.path == "/moderate/listings/praatcafe-veerkracht"
 
     group, origin = moderation.get_listing(db.connect(mod.path), "praatcafe-veerkracht")
-    assert origin == "submitted" and group.last_checked == dt.date.today() and group.status == "active"
+    assert origin == "submitted" and group.last_checked == search.today() and group.status == "active"
     assert group.place.place_id == "be-gent" and group.description == {"en": GOOD["description"]}
     assert _rows(mod.path, "SELECT status, decided_by, listing_id FROM submission WHERE id = ?", submission_id) == [
         ("approved", "ilse", "praatcafe-veerkracht")
@@ -386,7 +386,7 @@ def test_mark_checked_and_edit_a_listing_from_the_data_files(mod: Moderator) -> 
     response = mod.post(f"{url}/check", {}, page=url)
     assert response.url.path == url
     group, origin = moderation.get_listing(db.connect(mod.path), group_id)
-    assert group.last_checked == dt.date.today() and origin == "data"
+    assert group.last_checked == search.today() and origin == "data"
 
     values = _form(mod.client.get(url).text)
     values["status"] = "paused"
@@ -407,7 +407,7 @@ def test_mark_checked_and_edit_a_listing_from_the_data_files(mod: Moderator) -> 
 def test_load_keeps_a_later_checked_date(mod: Moderator) -> None:
     conn = db.connect(mod.path)
     group_id = conn.execute("SELECT id FROM listing WHERE origin = 'data' ORDER BY id").fetchone()[0]
-    later = dt.date.today() + dt.timedelta(days=1)
+    later = search.today() + dt.timedelta(days=1)
     places = {}
     moderation.mark_checked(conn, "ilse", group_id, places, later)
     loader.load(conn, loader.read(DATA))

@@ -8,7 +8,6 @@ never caches /moderate either).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -109,10 +108,6 @@ def _to_sign_in(request: Request, exc: Exception) -> Response[Any]:
     return response
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(search.ZONE).date() if hasattr(search, "ZONE") else dt.date.today()
-
-
 # --- signing in -----------------------------------------------------------------------------------
 
 
@@ -164,25 +159,18 @@ async def queue(request: Request) -> Template:
         request,
         lambda conn: (moderation.pending_submissions(conn), moderation.pending_reports(conn), moderation.listings(conn)),
     )
-    today = _today()
-    stale = [(g, origin) for g, origin in listings if g.status == "active" and _is_stale(g, today)]
+    today = search.today()
+    stale = [(g, origin) for g, origin in listings if g.status == "active" and search.is_stale(g.last_checked, today)]
     return _render(request, "moderate/queue.html", moderator=who, submissions=submissions, reports=reports,
                    stale=stale, names={g.id: g.name for g, _ in listings}, reasons=submit.REPORT_REASONS,
                    total=len(listings), snapshot=snapshot, done=request.query_params.get("done"))  # fmt: skip
-
-
-def _is_stale(group: Any, today: dt.date) -> bool:
-    stale = getattr(search, "is_stale", None)
-    if stale is not None:
-        return bool(stale(group.last_checked, today))
-    return (today - group.last_checked).days >= 365
 
 
 @get("/listings", name="moderate_listings")
 async def all_listings(request: Request) -> Template:
     who = await _moderator(request)
     listings = await _db(request, moderation.listings)
-    return _render(request, "moderate/listings.html", moderator=who, listings=listings, today=_today())
+    return _render(request, "moderate/listings.html", moderator=who, listings=listings, today=search.today())
 
 
 @get("/audit", name="moderate_audit")
@@ -253,7 +241,7 @@ async def approve(request: Request, submission_id: FromPath[int]) -> Response[An
     group, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
     if group is None or changes is None:
         return _submission_page(request, who, found, typed, problems, snapshot, status_code=400)
-    today = _today()
+    today = search.today()
     try:
         listing_id = await _db(request, lambda conn: moderation.approve(conn, who, submission_id, group, changes,
                                                                          snapshot.places, today))  # fmt: skip
@@ -309,7 +297,7 @@ async def _listing_page(request: Request, who: str, group: Any, origin: str, val
     return _render(request, "moderate/listing.html", status_code=status_code, moderator=who, group=group,
                    origin=origin, values=values, problems=problems, places=place_options(snapshot, _lang(request)),
                    reports=reports, reasons=submit.REPORT_REASONS, done=request.query_params.get("done"),
-                   stale=_is_stale(group, _today()))  # fmt: skip
+                   stale=search.is_stale(group.last_checked, search.today()))  # fmt: skip
 
 
 @post("/listings/{listing_id:str}", name="moderate_edit", request_max_body_size=MAX_BODY)
@@ -322,7 +310,7 @@ async def edit(request: Request, listing_id: FromPath[str]) -> Response[Any]:
     form, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
     if form is None or changes is None:
         return await _listing_page(request, who, found[0], found[1], typed, problems, snapshot, status_code=400)
-    today = _today()
+    today = search.today()
     try:
         await _db(request, lambda conn: moderation.edit(conn, who, listing_id, form, changes, snapshot.places, today))
     except moderation.Gone:
@@ -334,7 +322,7 @@ async def edit(request: Request, listing_id: FromPath[str]) -> Response[Any]:
 async def check(request: Request, listing_id: FromPath[str]) -> Response[Any]:
     who = await _moderator(request)
     _, snapshot = await _catalog(request)
-    today = _today()
+    today = search.today()
     try:
         await _db(request, lambda conn: moderation.mark_checked(conn, who, listing_id, snapshot.places, today))
     except moderation.Gone:

@@ -469,3 +469,19 @@ def test_every_moderator_page_in_three_languages(mod: Moderator) -> None:
         nav = soup(mod.client.get("/moderate", params={"lang": lang}).text).find("nav", class_="moderate-nav")
         assert nav["aria-label"].startswith(title[:5])
 
+
+
+def test_editing_one_language_keeps_the_others(mod: Moderator) -> None:
+    conn = db.connect(mod.path)
+    group_id = next(g.id for g, _ in moderation.listings(conn) if {"nl", "fr"} <= set(g.description))
+    before = moderation.get_listing(conn, group_id)[0].description
+    conn.close()
+    mod.sign_in()
+    url = f"/moderate/listings/{group_id}"
+    page = mod.client.get(url, params={"text": "fr"})
+    values = _form(page.text)
+    assert values["description_lang"] == "fr" and values["description"] == before["fr"]
+    values["description"] = "Un texte revu par une modératrice, assez long pour passer."
+    assert mod.post(url, values, page=url).url.path == url
+    after = moderation.get_listing(db.connect(mod.path), group_id)[0].description
+    assert after["fr"] == values["description"] and after["nl"] == before["nl"]

@@ -21,7 +21,8 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server import db, i18n, labels, moderation, search, submit, web
+from server import db, i18n, labels, models, moderation, search, submit, web
+from server.catalog import Snapshot
 from server.routes.pages import _catalog, place_options
 
 SESSION = "__Host-kring-session"
@@ -212,19 +213,35 @@ async def _form_items(request: Request) -> list[tuple[str, str]]:
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k != "_csrf_token"]
 
 
-@get("/submissions/{submission_id:int}", name="moderate_submission")
-async def submission(request: Request, submission_id: FromPath[int]) -> Template:
+async def _submission(request: Request, submission_id: int) -> tuple[str, Snapshot, moderation.Submission]:
+    """Who is asking (signed in, or off to the sign-in page), the data, and the submission (or a 404)."""
     who = await _moderator(request)
     _, snapshot = await _catalog(request)
     found = await _db(request, lambda conn: moderation.get_submission(conn, submission_id))
     if found is None:
         raise NotFoundException("No such submission")
+    return who, snapshot, found
+
+
+async def _listing(request: Request, listing_id: str) -> tuple[str, Snapshot, tuple[models.Group, str]]:
+    """Who is asking, the data, and the listing with its origin (or a 404)."""
+    who = await _moderator(request)
+    _, snapshot = await _catalog(request)
+    found = await _db(request, lambda conn: moderation.get_listing(conn, listing_id))
+    if found is None:
+        raise NotFoundException("No such listing")
+    return who, snapshot, found
+
+
+@get("/submissions/{submission_id:int}", name="moderate_submission")
+async def submission_page(request: Request, submission_id: FromPath[int]) -> Template:
+    who, snapshot, found = await _submission(request, submission_id)
     values = moderation.submission_values(found, snapshot.places)
     return _submission_page(request, who, found, values, {}, snapshot)
 
 
 def _submission_page(request: Request, who: str, found: moderation.Submission, values: dict[str, Any],
-                     problems: dict[str, str], snapshot: Any, status_code: int = 200, reject_problem: str = "") -> Template:  # fmt: skip
+                     problems: dict[str, str], snapshot: Snapshot, status_code: int = 200, reject_problem: str = "") -> Template:  # fmt: skip
     lang = _lang(request)
     return _render(request, "moderate/submission.html", status_code=status_code, moderator=who, item=found,
                    values=values, problems=problems, places=place_options(snapshot, lang),
@@ -233,11 +250,7 @@ def _submission_page(request: Request, who: str, found: moderation.Submission, v
 
 @post("/submissions/{submission_id:int}/approve", name="moderate_approve", request_max_body_size=MAX_BODY)
 async def approve(request: Request, submission_id: FromPath[int]) -> Response[Any]:
-    who = await _moderator(request)
-    _, snapshot = await _catalog(request)
-    found = await _db(request, lambda conn: moderation.get_submission(conn, submission_id))
-    if found is None:
-        raise NotFoundException("No such submission")
+    who, snapshot, found = await _submission(request, submission_id)
     group, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
     if group is None or changes is None:
         return _submission_page(request, who, found, typed, problems, snapshot, status_code=400)
@@ -252,11 +265,7 @@ async def approve(request: Request, submission_id: FromPath[int]) -> Response[An
 
 @post("/submissions/{submission_id:int}/reject", name="moderate_reject", request_max_body_size=MAX_BODY)
 async def reject(request: Request, submission_id: FromPath[int]) -> Response[Any]:
-    who = await _moderator(request)
-    _, snapshot = await _catalog(request)
-    found = await _db(request, lambda conn: moderation.get_submission(conn, submission_id))
-    if found is None:
-        raise NotFoundException("No such submission")
+    who, snapshot, found = await _submission(request, submission_id)
     form = await request.form()
     reason = str(form.get("reason") or "").strip()
     problem = ""
@@ -275,12 +284,8 @@ async def reject(request: Request, submission_id: FromPath[int]) -> Response[Any
 
 
 @get("/listings/{listing_id:str}", name="moderate_listing")
-async def listing(request: Request, listing_id: FromPath[str]) -> Template:
-    who = await _moderator(request)
-    _, snapshot = await _catalog(request)
-    found = await _db(request, lambda conn: moderation.get_listing(conn, listing_id))
-    if found is None:
-        raise NotFoundException("No such listing")
+async def listing_page(request: Request, listing_id: FromPath[str]) -> Template:
+    who, snapshot, found = await _listing(request, listing_id)
     group, origin = found
     lang = _lang(request)
     text_lang = request.query_params.get("text")
@@ -291,8 +296,8 @@ async def listing(request: Request, listing_id: FromPath[str]) -> Template:
     return await _listing_page(request, who, group, origin, values, {}, snapshot)
 
 
-async def _listing_page(request: Request, who: str, group: Any, origin: str, values: dict[str, Any],
-                        problems: dict[str, str], snapshot: Any, status_code: int = 200) -> Template:  # fmt: skip
+async def _listing_page(request: Request, who: str, group: models.Group, origin: str, values: dict[str, Any],
+                        problems: dict[str, str], snapshot: Snapshot, status_code: int = 200) -> Template:  # fmt: skip
     reports = await _db(request, lambda conn: moderation.pending_reports(conn, group.id))
     return _render(request, "moderate/listing.html", status_code=status_code, moderator=who, group=group,
                    origin=origin, values=values, problems=problems, places=place_options(snapshot, _lang(request)),
@@ -302,11 +307,7 @@ async def _listing_page(request: Request, who: str, group: Any, origin: str, val
 
 @post("/listings/{listing_id:str}", name="moderate_edit", request_max_body_size=MAX_BODY)
 async def edit(request: Request, listing_id: FromPath[str]) -> Response[Any]:
-    who = await _moderator(request)
-    _, snapshot = await _catalog(request)
-    found = await _db(request, lambda conn: moderation.get_listing(conn, listing_id))
-    if found is None:
-        raise NotFoundException("No such listing")
+    who, snapshot, found = await _listing(request, listing_id)
     form, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
     if form is None or changes is None:
         return await _listing_page(request, who, found[0], found[1], typed, problems, snapshot, status_code=400)
@@ -355,8 +356,8 @@ def router(secret: str) -> Router:
                       cookie_samesite="strict", cookie_path="/")  # fmt: skip
     return Router(
         path="/moderate",
-        route_handlers=[sign_in_form, sign_in, sign_out, queue, all_listings, audit, submission, approve, reject,
-                        listing, edit, check, close_report],  # fmt: skip
+        route_handlers=[sign_in_form, sign_in, sign_out, queue, all_listings, audit, submission_page, approve, reject,
+                        listing_page, edit, check, close_report],  # fmt: skip
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         exception_handlers={NotAuthorizedException: _to_sign_in},
         after_request=_no_store,

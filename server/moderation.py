@@ -426,6 +426,12 @@ class Gone(Exception):
     """The submission, listing or report was decided or removed meanwhile (by another moderator, say)."""
 
 
+def _still_pending(conn: sqlite3.Connection, submission_id: int) -> None:
+    row = conn.execute("SELECT status FROM submission WHERE id = ?", (submission_id,)).fetchone()
+    if row is None or row[0] != "pending":
+        raise Gone
+
+
 def approve(
     conn: sqlite3.Connection,
     moderator: str,
@@ -437,9 +443,7 @@ def approve(
 ) -> str:
     """The group goes live, checked today. Returns its id."""
     with Transaction(conn):
-        row = conn.execute("SELECT status FROM submission WHERE id = ?", (submission_id,)).fetchone()
-        if row is None or row[0] != "pending":
-            raise Gone
+        _still_pending(conn, submission_id)
         group_id = _free_id(conn, slug(form.name))
         group = to_group(conn, form, changes, group_id=group_id, old=None, today=today, moderator=moderator)
         _write_listing(conn, group, "submitted", places)
@@ -454,9 +458,7 @@ def approve(
 
 def reject(conn: sqlite3.Connection, moderator: str, submission_id: int, reason: str) -> None:
     with Transaction(conn):
-        row = conn.execute("SELECT status FROM submission WHERE id = ?", (submission_id,)).fetchone()
-        if row is None or row[0] != "pending":
-            raise Gone
+        _still_pending(conn, submission_id)
         conn.execute(
             "UPDATE submission SET status = 'rejected', decided = ?, decided_by = ?, reason = ? WHERE id = ?",
             (_iso(now()), moderator, reason, submission_id),
@@ -481,8 +483,10 @@ def edit(
         old, origin = found
         group = to_group(conn, form, changes, group_id=listing_id, old=old, today=today, moderator=moderator)
         changed = [f for f in models.Group.__struct_fields__ if getattr(group, f) != getattr(old, f)]
+        if not changed:  # a save without a change leaves a listing from data/ to the data files
+            return
         _write_listing(conn, group, "moderated" if origin == "data" else origin, places)
-        audit(conn, moderator, "edit", f"listing {listing_id}", ", ".join(changed) or "nothing changed")
+        audit(conn, moderator, "edit", f"listing {listing_id}", ", ".join(changed))
         loader.refresh_version(conn)
 
 

@@ -3,6 +3,7 @@ and a rate limit shared by all worker processes (app.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from typing import Any
@@ -54,7 +55,8 @@ async def submit_send(request: Request, lang: FromPath[str]) -> Template | Redir
                           problem_texts=submit.PROBLEMS)  # fmt: skip
         response.status_code = 400
         return response
-    submit.store(str(request.app.state.settings.db), submission, lang)
+    # In a thread: a write may wait for the lock (a moderator's transaction), and must not stall other visitors.
+    await asyncio.to_thread(submit.store, str(request.app.state.settings.db), submission, lang)
     return Redirect(f"/{lang}/submit/thanks", status_code=303)
 
 
@@ -87,7 +89,7 @@ async def report(request: Request, lang: FromPath[str], group_id: FromPath[str])
                           report_problem=submit.PROBLEMS[problem], report_values={"reason": reason, "details": details})  # fmt: skip
         response.status_code = 400
         return response
-    submit.store_report(str(request.app.state.settings.db), group_id, reason, details)
+    await asyncio.to_thread(submit.store_report, str(request.app.state.settings.db), group_id, reason, details)
     return Redirect(f"/{lang}/groups/{group_id}/reported", status_code=303)
 
 

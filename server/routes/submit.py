@@ -21,12 +21,18 @@ MAX_BODY = 32 * 1024
 
 
 def same_origin(request: Request) -> None:
-    """Refuse a form sent from another site (the anonymous forms' defence instead of a CSRF cookie)."""
+    """Refuse a form sent from another site (the anonymous forms' defence instead of a CSRF cookie).
+
+    Sec-Fetch-Site decides when the browser sends it. Origin is compared only when it names a site: with
+    Kring's `Referrer-Policy: no-referrer`, browsers send `Origin: null` with every form, even our own.
+    """
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        raise PermissionDeniedException("This form can only be sent from Kring itself.")
+    if site is not None:
+        if site not in ("same-origin", "none"):
+            raise PermissionDeniedException("This form can only be sent from Kring itself.")
+        return
     origin = request.headers.get("origin")
-    if origin is not None and origin.split("://", 1)[-1] != request.headers.get("host", ""):
+    if origin not in (None, "null") and origin.split("://", 1)[-1] != request.headers.get("host", ""):
         raise PermissionDeniedException("This form can only be sent from Kring itself.")
 
 

@@ -123,3 +123,39 @@ def test_moderator_pages_have_no_violations(context: BrowserContext, moderated: 
         page.goto(f"{base}{path}?lang={lang}")
         assert violations(page) == "", path
     assert not [m for m in console if "Content Security Policy" in m], console
+
+
+def test_from_the_organizers_form_to_the_results(context: BrowserContext, moderated: tuple[str, str]) -> None:
+    """An organizer fills in the form, a moderator approves it, and a visitor finds the group.
+
+    In a real browser, because Chromium sends `Origin: null` with a form when the page says no-referrer."""
+    base, secret = moderated
+    organizer = context.new_page()
+    organizer.goto(f"{base}/en/submit")
+    organizer.fill("#s-name", "Morning walk and talk Leuven")
+    organizer.select_option("#s-kind", "support_group")
+    organizer.fill("#s-description", "We walk for an hour and talk about what weighs on us. Everyone is welcome.")
+    organizer.select_option("#s-country", "BE")
+    organizer.select_option("#s-format", "in_person")
+    organizer.fill("#s-city", "Leuven")
+    organizer.fill("#s-email", "walk@example.org")
+    organizer.click("form.submit button[type=submit]")
+    organizer.wait_for_url(f"{base}/en/submit/thanks")
+
+    moderator = context.new_page()
+    sign_in(moderator, base, secret)
+    moderator.get_by_role("link", name="Morning walk and talk Leuven").click()
+    assert moderator.locator("#s-place_id").input_value() == "be-leuven"  # the town became a Kring place
+    moderator.get_by_role("button", name="Approve: the group goes live").click()
+    moderator.wait_for_url(f"{base}/moderate/listings/morning-walk-and-talk-leuven?done=approved&lang=en")
+
+    visitor = context.new_page()
+    deadline = time.monotonic() + 15  # each worker looks at the data version every 2 s
+    while True:
+        visitor.goto(f"{base}/en/groups?q=walk&near=be-leuven&within=5")
+        if visitor.locator("li.listing h2 a", has_text="Morning walk and talk Leuven").count():
+            break
+        assert time.monotonic() < deadline, "the approved group did not appear in the results"
+        time.sleep(0.5)
+    visitor.click("li.listing h2 a >> text=Morning walk and talk Leuven")
+    assert visitor.locator("h1").inner_text() == "Morning walk and talk Leuven"

@@ -159,3 +159,19 @@ def test_from_the_organizers_form_to_the_results(context: BrowserContext, modera
         time.sleep(0.5)
     visitor.click("li.listing h2 a >> text=Morning walk and talk Leuven")
     assert visitor.locator("h1").inner_text() == "Morning walk and talk Leuven"
+
+
+def test_a_visitor_reports_a_change_and_a_moderator_sees_it(context: BrowserContext, moderated: tuple[str, str]) -> None:
+    base, secret = moderated
+    visitor = context.new_page()
+    visitor.goto(f"{base}/en/groups/be-psybru")
+    visitor.locator("details.report summary").click()
+    visitor.locator("#r-wrong_number").check()
+    visitor.fill("#r-details", "The phone number on the site has changed.")
+    visitor.locator("details.report button[type=submit]").click()
+    visitor.wait_for_url(f"{base}/en/groups/be-psybru/reported")
+    assert context.cookies(base) == []  # an anonymous report: no cookie
+
+    moderator = context.new_page()
+    sign_in(moderator, base, secret)
+    assert "The phone number on the site has changed." in moderator.locator("main").inner_text()

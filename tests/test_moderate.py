@@ -227,6 +227,10 @@ def test_sign_out_closes_the_session(mod: Moderator) -> None:
     token = mod.client.cookies.get("__Host-kring-session")
     response = mod.post("/moderate/sign-out", {}, page="/moderate")
     assert response.url.path == "/moderate/sign-in"
+    # Browsers ignore a __Host- cookie without Secure and Path=/, also when it is meant to expire the old one.
+    expired = next(h for h in response.history[0].headers.get_list("set-cookie") if h.startswith("__Host-kring-session="))
+    assert "secure" in expired.lower() and "path=/" in expired.lower() and "max-age=0" in expired.lower()
+    assert "__Host-kring-session" not in mod.client.cookies
     assert _rows(mod.path, "SELECT 1 FROM session") == []
     mod.client.cookies.set("__Host-kring-session", token)
     assert mod.client.get("/moderate", follow_redirects=False).status_code == 303

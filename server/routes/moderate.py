@@ -34,7 +34,7 @@ T = TypeVar("T")
 PROBLEMS = {
     **submit.PROBLEMS,
     "source": labels.N_("Say where the facts come from (at least 4 characters)."),
-    "reason": labels.N_("Please give a reason (the organizer may ask)."),
+    "reason": labels.N_("Please give a reason (at least 4 characters)."),
 }
 # The audit log's actions, as moderators read them.
 ACTIONS = {
@@ -101,11 +101,20 @@ async def _moderator(request: Request) -> str:
     return name
 
 
+def _session_cookie(value: str, **extra: Any) -> Cookie:
+    return Cookie(key=SESSION, value=value, path="/", secure=True, httponly=True, samesite="strict", **extra)
+
+
+def _forget_session(response: Response[Any]) -> None:
+    """Expire the cookie; with the same attributes, as browsers ignore a __Host- cookie without Secure."""
+    response.set_cookie(_session_cookie("", max_age=0, expires=0))
+
+
 def _to_sign_in(request: Request, exc: Exception) -> Response[Any]:
     """An expired or missing session: to the sign-in page, and the stale cookie goes."""
     response = _to(request, "/moderate/sign-in", **({"expired": "1"} if request.cookies.get(SESSION) else {}))
     if request.cookies.get(SESSION):
-        response.delete_cookie(SESSION, path="/")
+        _forget_session(response)
     return response
 
 
@@ -135,7 +144,7 @@ async def sign_in(request: Request) -> Response[Any]:
     if old:  # a new session id at every sign-in: whatever session this browser had is closed
         await _db(request, lambda conn: moderation.sign_out(conn, old))
     response = _to(request, "/moderate")
-    response.set_cookie(Cookie(key=SESSION, value=result.token, path="/", secure=True, httponly=True, samesite="strict"))
+    response.set_cookie(_session_cookie(result.token))
     return response
 
 
@@ -145,7 +154,7 @@ async def sign_out(request: Request) -> Response[Any]:
     if token:
         await _db(request, lambda conn: moderation.sign_out(conn, token))
     response = _to(request, "/moderate/sign-in")
-    response.delete_cookie(SESSION, path="/")
+    _forget_session(response)
     return response
 
 

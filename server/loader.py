@@ -433,8 +433,7 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
     """Replace what came from data/ with `data`, in one transaction. Submitted listings are kept."""
     db.migrate(conn)
     org_names = {o.id: o.name for o in data.organizations}
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with db.transaction(conn):
         # Organizations a moderator created for an approved group stay, unless data/ now has the same id.
         conn.execute("DELETE FROM organization WHERE origin = 'data'")
         conn.executemany(
@@ -496,10 +495,6 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
             )
         refresh_version(conn)
         conn.execute("DROP TABLE loaded")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return {
         "groups": len(data.groups),
         "organizations": len(data.organizations),

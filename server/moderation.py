@@ -19,7 +19,7 @@ import pyotp
 from argon2.exceptions import InvalidHashError, VerificationError
 from msgspec import Struct
 
-from server import loader, models, search
+from server import db, loader, models, search
 from server.moderators import HASHER
 from server.submit import GroupSubmission
 
@@ -44,20 +44,6 @@ def _iso(moment: dt.datetime) -> str:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-class Transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error (the connection is in autocommit mode)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
 def audit(conn: sqlite3.Connection, moderator: str, action: str, target: str, details: str = "") -> None:
@@ -108,13 +94,13 @@ def sign_in(conn: sqlite3.Connection, name: str, password: str, code: str, at: d
     password_hash, secret, locked_until = row
     if locked_until and dt.datetime.fromisoformat(locked_until) > at:
         # No password check while locked: a locked account gives away nothing, not even a right guess.
-        with Transaction(conn):
+        with db.transaction(conn):
             audit(conn, name, "sign_in_locked", name)
         return SignIn("locked", locked_until=dt.datetime.fromisoformat(locked_until))
     # argon2 takes a while: verify outside the write transaction, then count under it.
     password_ok = _verify(password_hash, password)
     step = _totp_step(secret, code, at)
-    with Transaction(conn):
+    with db.transaction(conn):
         failures, locked_until, last_step = conn.execute(
             "SELECT failures, locked_until, last_step FROM moderator WHERE name = ?", (name,)
         ).fetchone()
@@ -442,7 +428,7 @@ def approve(
     today: dt.date,
 ) -> str:
     """The group goes live, checked today. Returns its id."""
-    with Transaction(conn):
+    with db.transaction(conn):
         _still_pending(conn, submission_id)
         group_id = _free_id(conn, slug(form.name))
         group = to_group(conn, form, changes, group_id=group_id, old=None, today=today, moderator=moderator)
@@ -457,7 +443,7 @@ def approve(
 
 
 def reject(conn: sqlite3.Connection, moderator: str, submission_id: int, reason: str) -> None:
-    with Transaction(conn):
+    with db.transaction(conn):
         _still_pending(conn, submission_id)
         conn.execute(
             "UPDATE submission SET status = 'rejected', decided = ?, decided_by = ?, reason = ? WHERE id = ?",
@@ -476,7 +462,7 @@ def edit(
     today: dt.date,
 ) -> None:
     """Save a moderator's changes. A listing from data/ is then the moderator's: `kring load` keeps it."""
-    with Transaction(conn):
+    with db.transaction(conn):
         found = get_listing(conn, listing_id)
         if found is None:
             raise Gone
@@ -492,7 +478,7 @@ def edit(
 
 def mark_checked(conn: sqlite3.Connection, moderator: str, listing_id: str, places: dict[str, models.KnownPlace],
                  today: dt.date) -> None:  # fmt: skip
-    with Transaction(conn):
+    with db.transaction(conn):
         found = get_listing(conn, listing_id)
         if found is None:
             raise Gone
@@ -503,7 +489,7 @@ def mark_checked(conn: sqlite3.Connection, moderator: str, listing_id: str, plac
 
 
 def close_report(conn: sqlite3.Connection, moderator: str, report_id: int, note: str) -> None:
-    with Transaction(conn):
+    with db.transaction(conn):
         row = conn.execute("SELECT status, listing_id FROM report WHERE id = ?", (report_id,)).fetchone()
         if row is None or row[0] != "pending":
             raise Gone

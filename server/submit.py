@@ -158,13 +158,8 @@ def store_report(path: str, listing_id: str, reason: str, details: str) -> int:
 
 
 def _insert(conn: sqlite3.Connection, sql: str, values: tuple[Any, ...]) -> int:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with db.transaction(conn):
         rowid = conn.execute(sql, values).lastrowid
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return int(rowid or 0)
 
 

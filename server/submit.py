@@ -72,6 +72,20 @@ REPORT_REASONS = {
 }
 
 
+def is_markup(text: str) -> bool:
+    """Looks like HTML or code: the forms take plain text only."""
+    return "<" in text and ">" in text
+
+
+def text_problem(text: str, *, max_length: int, min_length: int = 0) -> str | None:
+    """What is wrong with a free text typed in a form (a key of PROBLEMS), or None."""
+    if len(text) < min_length:
+        return "required" if not text else "too_short"
+    if len(text) > max_length:
+        return "too_long"
+    return "markup" if is_markup(text) else None
+
+
 def _problem(message: str) -> str:
     if "required" in message:
         return "required"
@@ -113,7 +127,7 @@ def check(
         text = " ".join(value) if isinstance(value, list) else value
         if len(text) > MAX_FIELD * 2:
             problems[field.name] = "too_long"
-        elif "<" in text and ">" in text:
+        elif is_markup(text):
             problems[field.name] = "markup"
         else:
             try:

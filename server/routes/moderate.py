@@ -199,10 +199,8 @@ def _read_form(items: list[tuple[str, str]], snapshot_places: dict[str, Any]
     if extra.get("description_lang") not in moderation.LANGS:
         problems["description_lang"] = "choice"
     source = extra.get("source", "")
-    if not 4 <= len(source) <= 400:
-        problems["source"] = "source"
-    elif "<" in source and ">" in source:
-        problems["source"] = "markup"
+    if problem := submit.text_problem(source, min_length=4, max_length=400):
+        problems["source"] = "markup" if problem == "markup" else "source"
     place_id = extra.get("place_id") or None
     if place_id is not None and place_id not in snapshot_places:
         problems["place_id"] = "choice"
@@ -277,12 +275,9 @@ async def reject(request: Request, submission_id: FromPath[int]) -> Response[Any
     who, snapshot, found = await _submission(request, submission_id)
     form = await request.form()
     reason = str(form.get("reason") or "").strip()
-    problem = ""
-    if not 4 <= len(reason) <= 2000:
-        problem = "reason"
-    elif "<" in reason and ">" in reason:
-        problem = "markup"
+    problem = submit.text_problem(reason, min_length=4, max_length=2000)
     if problem:
+        problem = "markup" if problem == "markup" else "reason"
         values = moderation.submission_values(found, snapshot.places)
         return _submission_page(request, who, found, values, {}, snapshot, status_code=400, reject_problem=problem)
     try:

@@ -83,13 +83,7 @@ async def report(request: Request, lang: FromPath[str], group_id: FromPath[str])
         return Redirect(f"/{lang}/groups/{group_id}/reported", status_code=303)
     reason = form.get("reason") or ""
     details = (form.get("details") or "").strip()
-    problem = None
-    if reason not in submit.REPORT_REASONS:
-        problem = "choice"
-    elif len(details) > 2000:
-        problem = "too_long"
-    elif "<" in details and ">" in details:
-        problem = "markup"
+    problem = "choice" if reason not in submit.REPORT_REASONS else submit.text_problem(details, max_length=2000)
     if problem:
         response = render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot,
                           report_problem=submit.PROBLEMS[problem], report_values={"reason": reason, "details": details})  # fmt: skip

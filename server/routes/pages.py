@@ -13,7 +13,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from server import i18n, models, search, start, web
-from server.catalog import Catalog, Results, Snapshot
+from server.catalog import Catalog, Listing, Results, Snapshot
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)
@@ -108,8 +108,17 @@ async def group(request: Request, lang: FromPath[str], group_id: FromPath[str]) 
     listing = snapshot.by_id.get(group_id)
     if listing is None:
         raise NotFoundException("No such group")
-    # A stale or even hidden listing keeps its page (with a note), so that links and saved groups keep working.
-    return render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot)
+    return group_page(request, lang, listing, snapshot)
+
+
+def group_page(request: Request, lang: str, listing: Listing, snapshot: Snapshot, **extra: Any) -> Template:
+    """One group's page; the report form (routes/submit.py) shows it again with what was wrong.
+
+    A stale or even hidden listing keeps its page (with a note), so that links and saved groups keep working.
+    """
+    stale = search.is_stale(listing.group.last_checked, search.today())
+    return render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot, stale=stale,
+                  **extra)  # fmt: skip
 
 
 def crisis_sections(lines: list[models.CrisisLine]) -> list[tuple[str, list[models.CrisisLine]]]:

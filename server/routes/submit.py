@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server import submit
-from server.routes.pages import _catalog, _check_lang, render
+from server.routes.pages import _catalog, _check_lang, group_page, render
 
 HONEYPOT = "nickname"  # hidden from people; a bot that fills it gets a thank-you and nothing is stored
 MAX_BODY = 32 * 1024
@@ -85,8 +85,8 @@ async def report(request: Request, lang: FromPath[str], group_id: FromPath[str])
     details = (form.get("details") or "").strip()
     problem = "choice" if reason not in submit.REPORT_REASONS else submit.text_problem(details, max_length=2000)
     if problem:
-        response = render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot,
-                          report_problem=submit.PROBLEMS[problem], report_values={"reason": reason, "details": details})  # fmt: skip
+        response = group_page(request, lang, listing, snapshot,
+                              report_problem=submit.PROBLEMS[problem], report_values={"reason": reason, "details": details})  # fmt: skip
         response.status_code = 400
         return response
     await asyncio.to_thread(submit.store_report, str(request.app.state.settings.db), group_id, reason, details)

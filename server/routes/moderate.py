@@ -11,6 +11,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
@@ -67,8 +68,7 @@ def _to(request: Request, path: str, **params: str) -> Redirect:
     asked = request.query_params.get("lang")
     if asked in i18n.KNOWN_LOCALES:
         params["lang"] = asked
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return Redirect(f"{path}?{query}" if query else path, status_code=303)
+    return Redirect(f"{path}?{urlencode(params)}" if params else path, status_code=303)
 
 
 def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:

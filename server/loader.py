@@ -429,6 +429,16 @@ def listing_words(group: models.Group, organization_name: str | None, places: di
     return " ".join(dict.fromkeys(w for text in texts for w in search.words(text)))
 
 
+def index_words(
+    conn: sqlite3.Connection, rowid: int, group: models.Group, organization_name: str | None,
+    places: dict[str, models.KnownPlace],
+) -> None:  # fmt: skip
+    """(Re)write a listing's words in the full-text index (the loader and moderators both change listings)."""
+    conn.execute("DELETE FROM listing_words WHERE rowid = ?", (rowid,))
+    conn.execute("INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
+                 (rowid, listing_words(group, organization_name, places)))  # fmt: skip
+
+
 def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
     """Replace what came from data/ with `data`, in one transaction. Submitted listings are kept."""
     db.migrate(conn)
@@ -487,12 +497,7 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
             if row is None:
                 kept += 1
                 continue
-            rowid = row[0]
-            conn.execute("DELETE FROM listing_words WHERE rowid = ?", (rowid,))
-            conn.execute(
-                "INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
-                (rowid, listing_words(group, org_names.get(group.organization or ""), data.places)),
-            )
+            index_words(conn, row[0], group, org_names.get(group.organization or ""), data.places)
         refresh_version(conn)
         conn.execute("DROP TABLE loaded")
     return {

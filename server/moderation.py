@@ -251,9 +251,10 @@ def slug(text: str) -> str:
     return "-".join(search.words(text))[:60].strip("-") or "group"
 
 
-def _free_id(conn: sqlite3.Connection, base: str) -> str:
+def _free_id(conn: sqlite3.Connection, table: Literal["listing", "organization"], base: str) -> str:
+    """`base`, or `base-2`, `base-3`, … : the first id not taken in the table."""
     candidate, n = base, 1
-    while conn.execute("SELECT 1 FROM listing WHERE id = ?", (candidate,)).fetchone():
+    while conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (candidate,)).fetchone():  # noqa: S608 (two fixed names)
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -275,11 +276,7 @@ def _organization(conn: sqlite3.Connection, name: str, country: str, today: dt.d
     for org_id, org_name in conn.execute("SELECT id, name FROM organization"):
         if search.normalise(org_name).strip() == wanted:
             return str(org_id)
-    org_id, n = slug(name), 1
-    base = org_id
-    while conn.execute("SELECT 1 FROM organization WHERE id = ?", (org_id,)).fetchone():
-        n += 1
-        org_id = f"{base}-{n}"
+    org_id = _free_id(conn, "organization", slug(name))
     org = models.Organization(id=org_id, name=name, country=country, source="Kring's form for organizers",
                               last_checked=today)  # fmt: skip
     conn.execute(
@@ -403,9 +400,7 @@ def _write_listing(conn: sqlite3.Connection, group: models.Group, origin: str, p
            RETURNING rowid""",
         (group.id, group.status, origin, group.last_checked.isoformat(), _ENCODER.encode(group)),
     ).fetchone()[0]
-    conn.execute("DELETE FROM listing_words WHERE rowid = ?", (rowid,))
-    conn.execute("INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
-                 (rowid, loader.listing_words(group, org_name, places)))  # fmt: skip
+    loader.index_words(conn, rowid, group, org_name, places)
 
 
 class Gone(Exception):
@@ -430,7 +425,7 @@ def approve(
     """The group goes live, checked today. Returns its id."""
     with db.transaction(conn):
         _still_pending(conn, submission_id)
-        group_id = _free_id(conn, slug(form.name))
+        group_id = _free_id(conn, "listing", slug(form.name))
         group = to_group(conn, form, changes, group_id=group_id, old=None, today=today, moderator=moderator)
         _write_listing(conn, group, "submitted", places)
         conn.execute(

@@ -164,7 +164,6 @@ async def sign_out(request: Request) -> Response[Any]:
 @get("/", name="moderate")
 async def queue(request: Request) -> Template:
     who = await _moderator(request)
-    _, snapshot = await _catalog(request)
     submissions, reports, listings = await _db(
         request,
         lambda conn: (moderation.pending_submissions(conn), moderation.pending_reports(conn), moderation.listings(conn)),
@@ -173,7 +172,7 @@ async def queue(request: Request) -> Template:
     stale = [(g, origin) for g, origin in listings if g.status == "active" and search.is_stale(g.last_checked, today)]
     return _render(request, "moderate/queue.html", moderator=who, submissions=submissions, reports=reports,
                    stale=stale, names={g.id: g.name for g, _ in listings}, reasons=submit.REPORT_REASONS,
-                   total=len(listings), snapshot=snapshot, done=request.query_params.get("done"))  # fmt: skip
+                   done=request.query_params.get("done"))  # fmt: skip
 
 
 @get("/listings", name="moderate_listings")

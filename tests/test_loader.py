@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,15 +34,68 @@ def test_real_data_passes_and_every_listing_has_source_and_last_checked(real_dat
 
 
 def test_crisis_lines_named_in_the_design_are_there(real_data: loader.Dataset) -> None:
-    numbers = {(line.country, line.tel) for line in real_data.crisis_lines}
+    numbers = {(line.country, line.phone.tel) for line in real_data.crisis_lines}
     for expected in [("BE", "112"), ("BE", "1813"), ("BE", "080032123"), ("BE", "106"), ("BE", "107"),
                      ("BE", "108"), ("BE", "102"), ("BE", "103"), ("BE", "1712"), ("BE", "070245245"),
-                     ("BE", "1733"), ("NL", "112"), ("NL", "113"), ("NL", "08000113"), ("NL", "0880767000"),
+                     ("BE", "1733"), ("BE", "026484014"), ("BE", "080030030"), ("BE", "116000"),
+                     ("NL", "112"), ("NL", "113"), ("NL", "08000113"), ("NL", "0880767000"),
                      ("NL", "08000432"), ("NL", "08002000")]:  # fmt: skip
         assert expected in numbers
     by_id = {line.id: line for line in real_data.crisis_lines}
     assert by_id["be-zelfmoordlijn-1813"].pair == "be-centre-prevention-suicide"
     assert by_id["be-centre-prevention-suicide"].pair == "be-zelfmoordlijn-1813"
+
+
+def test_every_crisis_line_has_an_https_source_and_every_pair_is_complete(real_data: loader.Dataset) -> None:
+    by_id = {line.id: line for line in real_data.crisis_lines}
+    for line in real_data.crisis_lines:
+        for url in (line.source, *line.more_sources):
+            assert urlsplit(url).scheme == "https" and urlsplit(url).netloc, (line.id, url)
+        if line.pair:
+            other = by_id[line.pair]
+            assert other.pair == line.id and other.country == line.country, line.id
+    assert sum(1 for line in real_data.crisis_lines if line.pair) >= 2
+
+
+def test_the_crisis_facts_say_no_more_than_their_sources(real_data: loader.Dataset) -> None:
+    """What the audit of the sources found (issue 10): each fact a source states, and none it does not."""
+    by_id = {line.id: line for line in real_data.crisis_lines}
+    # Said by their sources: day and night and free (106, 107, the poison centre; Veilig Thuis day and night).
+    for line_id in ("be-tele-onthaal-106", "be-tele-accueil-107", "be-poison-centre", "nl-veilig-thuis"):
+        assert by_id[line_id].phone.hours == "24/7" and by_id[line_id].phone.free is True, line_id
+    # Chats keep their own, shorter hours; 103 and 1733 are not open day and night.
+    assert by_id["be-zelfmoordlijn-1813"].chat is not None and by_id["be-zelfmoordlijn-1813"].chat.hours != "24/7"
+    assert by_id["be-tele-onthaal-106"].chat is not None and by_id["be-tele-onthaal-106"].chat.hours != "24/7"
+    assert by_id["be-ecoute-enfants-103"].phone.hours != "24/7"
+    assert by_id["be-1733"].phone.hours != "24/7" and by_id["be-1733"].phone.free is False
+    assert "Flanders" in by_id["be-1733"].notes["en"]
+    # 113 is free since October 2025; no source says it works only from inside the Netherlands.
+    assert by_id["nl-113"].phone.free is True and by_id["nl-113"].phone.from_abroad is None
+    assert not any("inside the Netherlands" in text for text in by_id["nl-113"].notes.values())
+
+
+def test_a_crisis_line_without_an_https_source_is_refused(workspace: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    data, database = workspace
+    before = _dump(database)
+    lines = data / "crisis_lines.toml"
+    text = lines.read_text()
+    lines.write_text(text.replace('source = "https://www.antigifcentrum.be/over-ons"', 'source = "Public listing"'))
+    assert cli.main(["load", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "crisis_lines.toml:" in err and "source" in err
+    assert _dump(database) == before
+
+
+def test_crisis_hours_in_one_language_only_are_refused(workspace: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    data, database = workspace
+    before = _dump(database)
+    lines = data / "crisis_lines.toml"
+    text = lines.read_text()
+    lines.write_text(text.replace('hours.en = "Every evening"\n', ""))
+    assert cli.main(["load", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "chat.hours: give the hours in every language of the site; missing: en" in err, err
+    assert _dump(database) == before
 
 
 def _dump(path: Path) -> str:

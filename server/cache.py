@@ -3,7 +3,7 @@
 Why not Litestar's response cache: a hit there still goes through routing, the middleware stack and the
 handler machinery, and reaches about a fifth of a bare ASGI app's throughput; DESIGN.md §7 asks a cached
 listing page to reach half (bench/throughput.py measures it). Every public page, API answer and static
-file depends only on its URL, the data version, the negotiated encoding and the day (listings turn stale
+file depends only on its URL (its host included), the data version, the negotiated encoding and the day (listings turn stale
 or hidden as days pass: search.py), so those four are the key.
 """
 
@@ -30,6 +30,14 @@ def encoding(scope: Scope) -> str:
         if name == b"accept-encoding":
             return "br" if b"br" in value else "gzip" if b"gzip" in value else "identity"
     return "identity"
+
+
+def host(scope: Scope) -> str:
+    """The Host the request named: pages carry absolute links to their origin (hreflang), so answers differ."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return value.decode("latin-1")
+    return ""
 
 
 def not_modified(scope: Scope, start: HTTPResponseStartEvent) -> bool:
@@ -59,7 +67,7 @@ class PageCache:
             self.entries.clear()
             self.version = version
             self.day = day
-        return (version, day, encoding(scope), scope["path"], scope["query_string"])
+        return (version, day, encoding(scope), host(scope) + scope["path"], scope["query_string"])
 
     def get(self, key: Key) -> Entry | None:
         entry = self.entries.get(key)

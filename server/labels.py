@@ -110,7 +110,7 @@ WEEKDAY = {
 }
 LINE_KIND = {
     "emergency": N_("Emergency"),
-    "suicide": N_("Suicide prevention"),
+    "suicide": N_("If you think about suicide"),
     "listening": N_("Someone to talk to"),
     "youth": N_("For children and young people"),
     "violence": N_("Violence and abuse"),

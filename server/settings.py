@@ -15,6 +15,15 @@ def _https(url: str) -> str:
     return url
 
 
+def _origin(url: str) -> str:
+    """KRING_PUBLIC_URL: an origin such as https://kring.example.org (no path, query or trailing slash)."""
+    url = url.rstrip("/")
+    scheme, sep, host = url.partition("://")
+    if not url or (scheme in ("http", "https") and sep and host and not any(c in host for c in "/?#\"'<> ")):
+        return url
+    raise SystemExit(f"KRING_PUBLIC_URL: {url!r} is not an origin such as https://kring.example.org")
+
+
 def _positive(name: str, value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise SystemExit(f"{name}: {value!r} is not a positive whole number")
@@ -38,6 +47,8 @@ class Settings(Struct, frozen=True, kw_only=True):
     form_rate_limit: int = 5
     # Where the quick exit goes: a neutral site, loaded in place of Kring without a history entry.
     exit_url: str = "https://www.wikipedia.org/"
+    # The public origin, for absolute links (hreflang); empty: the origin of each request.
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -56,6 +67,7 @@ class Settings(Struct, frozen=True, kw_only=True):
             hsts=env.get("KRING_HSTS", "") == "1",
             form_rate_limit=_positive("KRING_FORM_RATE_LIMIT", env.get("KRING_FORM_RATE_LIMIT", "5")),
             exit_url=_https(env.get("KRING_EXIT_URL", "https://www.wikipedia.org/")),
+            public_url=_origin(env.get("KRING_PUBLIC_URL", "")),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,12 @@ def static(path: str) -> str:
     return f"/static/{path}?v={digest}"
 
 
+# The crisis page must show its call buttons after one round trip on a slow phone (DESIGN.md §4), so it
+# carries the stylesheet inline; the CSP allows exactly this text by its hash, never 'unsafe-inline'.
+INLINE_CSS = (STATIC_DIR / "css" / "kring.css").read_text(encoding="utf-8")
+INLINE_CSS_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(INLINE_CSS.encode()).digest()).decode() + "'"
+
+
 def environment(*, debug: bool = False) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -55,7 +62,8 @@ def environment(*, debug: bool = False) -> Environment:
         gettext=i18n.jinja_gettext, ngettext=i18n.jinja_ngettext, pgettext=i18n.jinja_pgettext, newstyle=True
     )
     env.globals.update(
-        static=static, labels=labels, search=search, locales=i18n.KNOWN_LOCALES, report_reasons=submit.REPORT_REASONS
+        static=static, labels=labels, search=search, locales=i18n.KNOWN_LOCALES, report_reasons=submit.REPORT_REASONS,
+        inline_css=Markup(INLINE_CSS),  # noqa: S704 (our own stylesheet)
     )
     env.filters.update(
         date=lambda value, lang, form="long": i18n.date(value, lang, form),
@@ -117,7 +125,7 @@ CSP = "; ".join(
     (
         "default-src 'none'",
         "script-src 'self'",
-        "style-src 'self'",
+        f"style-src 'self' {INLINE_CSS_HASH}",
         "img-src 'self'",
         "connect-src 'self'",
         "manifest-src 'self'",
@@ -168,8 +176,20 @@ def page_context(request: Request, lang: str) -> dict[str, Any]:
     rest = parts[2] if len(parts) > 2 and parts[1] in i18n.KNOWN_LOCALES else ""
     query = f"?{request.url.query}" if request.url.query else ""
     switch = [(code, name, f"/{code}/{rest}{query}") for code, name in i18n.KNOWN_LOCALES.items()]
-    exit_url = request.app.state.settings.exit_url
-    return {"lang": lang, "switch": switch, "path": request.url.path, "L": i18n.labels_in(lang), "exit_url": exit_url}
+    settings: Settings = request.app.state.settings
+    # hreflang wants absolute URLs: the configured public origin, else this request's own (the page cache
+    # keeps answers per host for that reason). x-default is the language the root falls back to.
+    origin = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
+    alternates = [(code, origin + url) for code, _, url in switch]
+    alternates.append(("x-default", f"{origin}/{i18n.DEFAULT}/{rest}{query}"))
+    return {
+        "lang": lang,
+        "switch": switch,
+        "alternates": alternates,
+        "path": request.url.path,
+        "L": i18n.labels_in(lang),
+        "exit_url": settings.exit_url,
+    }
 
 
 # --- errors ---------------------------------------------------------------------------------

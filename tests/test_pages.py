@@ -6,9 +6,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from server import i18n, models
+from server import i18n, labels, models, web
 from server.routes.pages import crisis_sections
-from tests.conftest import result_ids, soup
+from tests.conftest import BASE_URL, result_ids, soup
 
 LANGS = ("nl", "fr", "en")
 
@@ -50,8 +50,42 @@ def test_pages_render_in_each_language_with_a_switch_to_the_same_page(client, la
     for code, href in switch.items():
         assert href == f"/{code}{path}" if path != "/" else href == f"/{code}/"
     assert page.select_one(f"nav.langs a[hreflang={lang}]")["aria-current"] == "true"
-    # The crisis button is on every page.
-    assert page.select_one("a.crisis-button")["href"] == f"/{lang}/crisis"
+    # The crisis button is on every page but the crisis page itself; the crisis link comes second everywhere.
+    button = page.select_one("a.crisis-button")
+    assert (button is None) if path == "/crisis" else button["href"] == f"/{lang}/crisis"
+    assert [a["href"] for a in page.select("a.skip")] == ["#main", "#numbers" if path == "/crisis" else f"/{lang}/crisis"]
+    # hreflang links are absolute (the request's own origin when KRING_PUBLIC_URL is not set), with x-default.
+    alternates = {link["hreflang"]: link["href"] for link in page.select("link[rel=alternate]")}
+    assert set(alternates) == {*LANGS, "x-default"}
+    for code in LANGS:
+        assert alternates[code] == f"{BASE_URL}{switch[code]}"
+    assert alternates["x-default"] == f"{BASE_URL}{switch['nl']}"
+
+
+def test_hreflang_uses_the_configured_public_origin(tmp_path, real_db) -> None:
+    import shutil
+
+    from litestar.testing import TestClient
+
+    from server.app import create_app
+    from server.settings import Settings
+
+    db_path = tmp_path / "kring.sqlite"
+    shutil.copy(real_db, db_path)
+    settings = Settings(db=db_path, public_url="https://kring.example.org")
+    with TestClient(app=create_app(settings), base_url=BASE_URL) as other:
+        page = soup(other.get("/fr/groups?kind=talk_circle").text)
+    alternates = {link["hreflang"]: link["href"] for link in page.select("link[rel=alternate]")}
+    assert alternates["en"] == "https://kring.example.org/en/groups?kind=talk_circle"
+    assert alternates["x-default"] == "https://kring.example.org/nl/groups?kind=talk_circle"
+
+
+def test_a_public_url_that_is_no_origin_is_refused() -> None:
+    from server.settings import Settings
+
+    with pytest.raises(SystemExit, match="KRING_PUBLIC_URL"):
+        Settings.from_env({"KRING_PUBLIC_URL": "kring.example.org/path"})
+    assert Settings.from_env({"KRING_PUBLIC_URL": "https://kring.example.org/"}).public_url == "https://kring.example.org"
 
 
 def test_pages_are_really_translated(client) -> None:
@@ -183,27 +217,61 @@ def test_group_page_in_each_language_uses_the_description_in_that_language(clien
 def test_crisis_page_shows_both_countries_with_tel_links(client, real_data) -> None:
     for lang in LANGS:
         page = soup(client.get(f"/{lang}/crisis").text)
-        be, nl = page.select_one("section#be"), page.select_one("section#nl")
-        assert be is not None and nl is not None
+        sections = page.select(".countries > section.country")
+        assert [s["data-country"] for s in sections] == ["BE", "NL"]  # Belgium first by default
+        be, nl = sections
         tels = {a["href"] for a in page.select("a.call")}
-        assert {f"tel:{line.tel}" for line in real_data.crisis_lines} == tels
-        assert be.select_one("a[href='tel:1813']") and be.select_one("a[href='tel:080032123']")
-        assert nl.select_one("a[href='tel:113']") and nl.select_one("a[href='tel:08000113']")
-        only_nl = next(line for line in real_data.crisis_lines if line.id == "nl-113").notes[lang]
-        line_113 = nl.select_one("#line-nl-113")
-        assert line_113 is not None
+        assert {f"tel:{line.phone.tel}" for line in real_data.crisis_lines} == tels
+        # The first buttons: the emergency number, then the suicide lines (the pair together).
+        assert [a["href"] for a in be.select(".urgent a.call.big")] == ["tel:112", "tel:1813", "tel:080032123"]
+        assert [a["href"] for a in nl.select(".urgent a.call.big")] == ["tel:112", "tel:113", "tel:08000113"]
+        line_113 = nl.select_one("#line-nl-113").find_parent(class_="urgent")
         assert any(chat["href"] == "https://www.113.nl" for chat in line_113.select("a.chat"))
-        assert only_nl in line_113.text
+        # The others follow, grouped by need under their headings.
+        assert [h.text for h in be.select(":scope > h3")] == [
+            i18n.gettext(lang, labels.LINE_KIND[k]) for k in ("listening", "youth", "violence", "poison", "doctor")
+        ]
+
+
+def test_the_crisis_buttons_say_what_the_data_says_in_each_language(client) -> None:
+    expected = {"nl": ("Nederlands", "Gratis", "Dag en nacht"), "fr": ("Néerlandais", "Gratuit", "Jour et nuit"),
+                "en": ("Dutch", "Free", "Day and night")}  # fmt: skip
+    for lang, words in expected.items():
+        page = soup(client.get(f"/{lang}/crisis").text)
+        button = page.select_one("a.call.big[href='tel:1813']")
+        assert button.select_one(".number").text.strip().endswith("1813")
+        assert button.select_one(".when").text.split(" · ") == list(words)
+        suicide = button.find_parent(class_="urgent").h3.text
+        assert suicide == {"nl": "Als je aan zelfmoord denkt", "fr": "Si tu penses au suicide",
+                           "en": "If you think about suicide"}[lang]  # fmt: skip
+        # Chat hours are the chat's own, not the phone's.
+        chat = page.select_one("#crisis-be .urgent a.chat")
+        assert chat.select_one(".when").text.split(" · ")[-1] != words[2]
+        # No promise of "always": the page says not every line is open day and night.
+        assert "24/7" not in page.select_one("main").text
+
+
+def test_the_country_switch_works_without_javascript(client) -> None:
+    page = soup(client.get("/en/crisis?country=NL").text)
+    assert [s["data-country"] for s in page.select(".countries > section.country")] == ["NL", "BE"]
+    assert page.select_one(".country-switch a[aria-current]")["data-country-choice"] == "NL"
+    assert [a["href"] for a in page.select(".country-switch a")] == ["/en/crisis?country=BE#numbers", "/en/crisis?country=NL#numbers"]
+    odd = client.get("/nl/crisis?country=<b>xx</b>")
+    assert odd.status_code == 200
+    page = soup(odd.text)
+    assert page.select_one(".countries > section.country")["data-country"] == "BE"
+    assert "<b>xx</b>" in page.select_one("p.notice").text  # said, and escaped
 
 
 def test_paired_crisis_lines_are_shown_both_or_neither(real_data) -> None:
+    def be_ids(lines: list[models.CrisisLine]) -> list[str]:
+        be = next(section for section in crisis_sections(lines) if section.country == "BE")
+        return [line.id for _, group in be.urgent + be.others for line in group]
+
     lines = real_data.crisis_lines
-    be = dict(crisis_sections(lines))["BE"]
-    ids = [line.id for line in be]
-    assert "be-zelfmoordlijn-1813" in ids and "be-centre-prevention-suicide" in ids
+    assert {"be-zelfmoordlijn-1813", "be-centre-prevention-suicide"} <= set(be_ids(lines))
     without_one = [line for line in lines if line.id != "be-centre-prevention-suicide"]
-    be = dict(crisis_sections(without_one))["BE"]
-    assert "be-zelfmoordlijn-1813" not in [line.id for line in be]
+    assert "be-zelfmoordlijn-1813" not in be_ids(without_one)
 
 
 def test_api_groups_and_crisis_lines_are_in_the_openapi_schema(client) -> None:
@@ -251,7 +319,22 @@ def test_security_headers_on_every_response(client, url: str) -> None:
 
 
 def test_no_inline_script_or_style_in_pages(client) -> None:
-    for url in ("/en/", "/en/groups", "/en/crisis", "/en/about"):
+    for url in ("/en/", "/en/groups", "/en/about"):
         page = soup(client.get(url).text)
         assert all(script.get("src") for script in page.find_all("script")), url
         assert not page.find_all("style") and not page.select("[style]"), url
+
+
+def test_the_crisis_page_carries_its_stylesheet_inline_allowed_by_its_hash(client) -> None:
+    import base64
+    import hashlib
+
+    response = client.get("/en/crisis")
+    page = soup(response.text)
+    assert all(script.get("src") for script in page.find_all("script"))
+    assert not page.select("link[rel=stylesheet]") and not page.select("[style]")
+    (style,) = page.find_all("style")
+    digest = base64.b64encode(hashlib.sha256(style.string.encode()).digest()).decode()
+    style_src = next(d for d in response.headers["content-security-policy"].split("; ") if d.startswith("style-src"))
+    assert style_src == f"style-src 'self' 'sha256-{digest}'"
+    assert style.string == (web.STATIC_DIR / "css" / "kring.css").read_text()

@@ -75,6 +75,7 @@ def _render(request: Request, template: str, status_code: int = 200, **context: 
     lang = _lang(request)
     page = web.page_context(request, lang)
     page["switch"] = [(code, name, f"{request.url.path}?lang={code}") for code, name in i18n.KNOWN_LOCALES.items()]
+    page["alternates"] = []  # moderator pages are for no search engine
     return Template(template, context={**page, "moderator": None, "problem_texts": PROBLEMS, "status_labels": STATUS,
                                        **context}, status_code=status_code)  # fmt: skip
 

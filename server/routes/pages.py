@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import typing
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import msgspec
@@ -121,17 +122,52 @@ def group_page(request: Request, lang: str, listing: Listing, snapshot: Snapshot
                   **extra)  # fmt: skip
 
 
-def crisis_sections(lines: list[models.CrisisLine]) -> list[tuple[str, list[models.CrisisLine]]]:
-    """The lines of each country in their data order; a paired line shows only with its pair."""
+# The crisis page's first screen: big call buttons for these kinds; the other lines follow, grouped by need.
+URGENT: tuple[models.LineKind, ...] = ("emergency", "suicide")
+COUNTRIES: tuple[models.Country, ...] = typing.get_args(models.Country)
+
+
+class CountryLines(NamedTuple):
+    country: models.Country
+    urgent: list[tuple[models.LineKind, list[models.CrisisLine]]]
+    others: list[tuple[models.LineKind, list[models.CrisisLine]]]
+
+
+def crisis_sections(lines: list[models.CrisisLine], first: models.Country = "BE") -> list[CountryLines]:
+    """Each country's lines by kind, in data order, `first` country first; a paired line shows only with its pair."""
     ids = {line.id for line in lines}
     shown = [line for line in lines if line.pair is None or line.pair in ids]
-    return [(country, [line for line in shown if line.country == country]) for country in ("BE", "NL")]
+    sections = []
+    for country in sorted(COUNTRIES, key=lambda c: c != first):
+        by_kind = [(kind, [x for x in shown if x.country == country and x.kind == kind]) for kind in typing.get_args(models.LineKind)]
+        sections.append(CountryLines(
+            country,
+            urgent=[(kind, found) for kind, found in by_kind if found and kind in URGENT],
+            others=[(kind, found) for kind, found in by_kind if found and kind not in URGENT],
+        ))  # fmt: skip
+    return sections
+
+
+def chosen_country(request: Request) -> tuple[models.Country, str | None]:
+    """The country a no-JavaScript visitor chose (?country=NL), else Belgium; and the value ignored, if any.
+
+    With JavaScript the switch works on the device (app.js remembers the choice in localStorage, offline too).
+    """
+    asked = request.query_params.get("country")
+    if asked is None:
+        return "BE", None
+    for country in COUNTRIES:
+        if asked.upper() == country:
+            return country, None
+    return "BE", asked[:40]
 
 
 @get("/crisis", name="crisis")
 async def crisis(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
-    return render(request, lang, "pages/crisis.html", sections=crisis_sections(snapshot.crisis_lines))
+    country, ignored = chosen_country(request)
+    return render(request, lang, "pages/crisis.html", sections=crisis_sections(snapshot.crisis_lines, country),
+                  ignored_country=ignored)  # fmt: skip
 
 
 @get("/start", name="start")

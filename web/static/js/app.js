@@ -94,28 +94,75 @@
     if (window.location.search && document.getElementById("suggestion").hidden) show(new URLSearchParams(window.location.search));
   }
 
-  // Quick exit: hide the page at once, then replace it (no history entry) with a neutral site.
-  // A button, or the Shift key three times within a second; `pageshow` shows the page again after Back.
+  // Quick exit: blank the page at once, then replace it (no history entry) with a neutral site. A button,
+  // or the Shift key three times within two seconds: the button shows each press, and a status line says
+  // it for screen readers. `pageshow` (Back, or the page restored from the cache) starts again from zero.
   const exit = document.getElementById("quick-exit");
+  const exitStatus = document.getElementById("exit-status");
+  let shifts = [];
+  const showShifts = () => {
+    if (shifts.length) exit.dataset.step = String(shifts.length);
+    else delete exit.dataset.step;
+    exitStatus.textContent = shifts.length === 1 ? exitStatus.dataset.two : shifts.length === 2 ? exitStatus.dataset.one : "";
+  };
   const leave = () => {
     document.documentElement.classList.add("leaving");
+    exitStatus.textContent = exitStatus.dataset.leaving;
     window.location.replace(exit.href);
   };
   exit.addEventListener("click", (event) => {
     event.preventDefault();
     leave();
   });
-  let shifts = [];
+  let forgetShifts;
   document.addEventListener("keyup", (event) => {
     if (event.key !== "Shift") {
-      shifts = [];
+      if (shifts.length) { shifts = []; showShifts(); }
       return;
     }
     const now = Date.now();
-    shifts = shifts.filter((t) => now - t < 1000).concat(now);
-    if (shifts.length >= 3) leave();
+    shifts = shifts.filter((t) => now - t < 2000).concat(now);
+    if (shifts.length >= 3) {
+      shifts = [];
+      leave();
+      return;
+    }
+    showShifts();
+    clearTimeout(forgetShifts);
+    forgetShifts = setTimeout(() => { shifts = []; showShifts(); }, 2000);
   });
-  window.addEventListener("pageshow", () => document.documentElement.classList.remove("leaving"));
+  window.addEventListener("pageshow", () => {
+    document.documentElement.classList.remove("leaving");
+    shifts = [];
+    showShifts();
+  });
+
+  // The crisis lines' country switch works on the device, offline too: it puts the chosen country first and
+  // remembers it in this browser only ("forget this device" clears it). In French Belgium always comes first.
+  const COUNTRY = "kring-country";
+  const countries = document.querySelector(".countries");
+  if (countries) {
+    const choices = document.querySelectorAll("[data-country-choice]");
+    const choose = (code) => {
+      const section = countries.querySelector(`[data-country="${code}"]`);
+      if (!section) return;
+      countries.prepend(section);
+      for (const choice of choices) {
+        if (choice.dataset.countryChoice === code) choice.setAttribute("aria-current", "true");
+        else choice.removeAttribute("aria-current");
+      }
+    };
+    for (const choice of choices) {
+      choice.addEventListener("click", (event) => {
+        event.preventDefault();
+        choose(choice.dataset.countryChoice);
+        window.localStorage.setItem(COUNTRY, choice.dataset.countryChoice);
+      });
+    }
+    const asked = new URLSearchParams(window.location.search).has("country");
+    const remembered = window.localStorage.getItem(COUNTRY);
+    if (!asked && remembered && document.documentElement.lang !== "fr") choose(remembered);
+  }
 
   // Saved groups: only in this browser's storage, never sent anywhere.
   const SAVED = "kring-saved";

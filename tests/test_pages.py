@@ -337,4 +337,5 @@ def test_the_crisis_page_carries_its_stylesheet_inline_allowed_by_its_hash(clien
     digest = base64.b64encode(hashlib.sha256(style.string.encode()).digest()).decode()
     style_src = next(d for d in response.headers["content-security-policy"].split("; ") if d.startswith("style-src"))
     assert style_src == f"style-src 'self' 'sha256-{digest}'"
-    assert style.string == (web.STATIC_DIR / "css" / "kring.css").read_text()
+    # The first part of the one stylesheet, not a copy of it.
+    assert (web.STATIC_DIR / "css" / "kring.css").read_text().startswith(style.string) and len(style.string) > 4000

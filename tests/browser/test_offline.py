@@ -101,8 +101,8 @@ def test_the_crisis_page_opens_offline_in_a_context_that_never_opened_it(persist
     install(page, f"{live_server}/nl/")
     persistent.set_offline(True)
     page.goto(f"{live_server}/en/crisis")
-    expect(page.locator("section#be a[href='tel:080032123']")).to_be_visible()
-    expect(page.locator("section#nl a[href='tel:08000113']")).to_be_visible()
+    expect(page.locator("#crisis-be a[href='tel:080032123']")).to_be_visible()
+    expect(page.locator("#crisis-nl a[href='tel:08000113']")).to_be_visible()
 
 
 def test_never_cached_moderator_pages_posts_and_errors(persistent: BrowserContext, live_server: str) -> None:

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 LOCALES := nl fr
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup test-setup load translations messages bench chromium wrk images clean
+.PHONY: run test setup test-setup load translations messages bench lighthouse chromium wrk images clean
 .DEFAULT_GOAL := run
 
 run: setup load
@@ -17,6 +17,11 @@ test: test-setup chromium
 
 bench: test-setup load chromium wrk
 	$(BIN)/python -m bench
+
+# Lighthouse (npm, pinned in package.json) with Debian's Chromium: the four scores of each main page, in each
+# language. Not part of `make test`: its figures depend on the machine.
+lighthouse: test-setup chromium
+	$(BIN)/python -m bench.lighthouse
 
 setup: $(VENV)/.installed web/static/vendor/htmx.min.js translations
 

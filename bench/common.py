@@ -6,14 +6,21 @@ import json
 import logging
 import math
 import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from server import db, loader
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = 1024
+HOST = "127.0.0.1"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 # One line of the summary: (what, figure, budget, within budget: True/False/None when there is no budget).
 Row = tuple[str, str, str, bool | None]
@@ -43,6 +50,38 @@ def real_db(path: Path) -> Path:
     finally:
         conn.close()
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start(stack: ExitStack, command: list[str], port: int, env: dict[str, str], log: Path) -> str:
+    """Start a server, stop it when `stack` closes (even on error), and wait until it answers."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    stack.callback(stop)
+    base = f"http://{HOST}:{port}"
+    for _ in range(200):
+        if process.poll() is not None:
+            raise SystemExit(f"{' '.join(command)} stopped:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/", timeout=1):
+                return base
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{' '.join(command)} did not answer on {base}")
 
 
 def finish(rows: list[Row]) -> None:

@@ -5,55 +5,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.common import ROOT, Row, real_db, run
+from bench.common import HOST, ROOT, Row, free_port, real_db, run, start
 
-HOST = "127.0.0.1"
 WRK = ["-t2", "-c32", "-d10s"]
 WRK_PATH = shutil.which("wrk") or "/usr/bin/wrk"
 BIN = Path(sys.executable).parent
 # The options `kring serve` gives uvicorn (server/cli.py), so that only the app differs.
 UVICORN = ["--no-access-log", "--no-server-header", "--no-proxy-headers", "--loop", "auto", "--http", "auto"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start(stack: ExitStack, command: list[str], port: int, env: dict[str, str], log: Path) -> str:
-    """Start a server, stop it when `stack` closes (even on error), and wait until it answers."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    stack.callback(stop)
-    base = f"http://{HOST}:{port}"
-    for _ in range(200):
-        if process.poll() is not None:
-            raise SystemExit(f"{' '.join(command)} stopped:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/", timeout=1):
-                return base
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"{' '.join(command)} did not answer on {base}")
 
 
 def wrk(url: str, headers: list[str]) -> float:

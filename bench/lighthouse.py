@@ -1,0 +1,65 @@
+"""`make lighthouse`: Lighthouse's four scores (mobile, its default simulated slow 4G) for the main pages in each
+language, against a local `kring serve` on the real data, with Debian's Chromium. Not part of `make test`:
+its figures depend on the machine (on a busy one, Total Blocking Time grows)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench.common import CHROMIUM, HOST, ROOT, Row, free_port, real_db, run, start
+
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+PAGES = {
+    "home": "/",
+    "listing": "/groups",
+    "group": "/groups/be-psybru",
+    "crisis": "/crisis",
+    "start": "/start",
+    "guides": "/guide",
+    "guide": "/guide/support-group-or-therapy",
+}
+TRIES = 3  # Lighthouse sometimes loses its trace (NO_NAVSTART); such a run is tried again
+
+
+def audit(url: str) -> dict:
+    flags = "--headless=new --no-sandbox --disable-gpu --disable-quic"
+    command = [str(LIGHTHOUSE), url, f"--chrome-path={CHROMIUM}", f"--chrome-flags={flags}", "--output=json",
+               "--output-path=stdout", "--quiet", f"--only-categories={','.join(CATEGORIES)}"]  # fmt: skip
+    for _ in range(TRIES):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        report = json.loads(done.stdout) if done.stdout.strip().startswith("{") else {}
+        if report and not report.get("runtimeError") and all(report["categories"][c]["score"] is not None for c in CATEGORIES):
+            return report
+    raise SystemExit(f"Lighthouse failed three times on {url}: {(report or {}).get('runtimeError') or done.stderr[-500:]}")
+
+
+def measure() -> list[Row]:
+    if not LIGHTHOUSE.exists():
+        raise SystemExit(f"{LIGHTHOUSE} is missing: run `make test-setup` (npm ci installs Lighthouse)")
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="kring-lighthouse-") as tmp, ExitStack() as stack:
+        env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
+        port = free_port()
+        base = start(stack, [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
+                     port, env, Path(tmp) / "kring.log")  # fmt: skip
+        print(f"Lighthouse against {base}: {', '.join(CATEGORIES)}; TBT = Total Blocking Time")
+        for lang in ("nl", "fr", "en"):
+            for name, path in PAGES.items():
+                report = audit(f"{base}/{lang}{path}")
+                scores = [round(report["categories"][c]["score"] * 100) for c in CATEGORIES]
+                tbt = report["audits"]["total-blocking-time"]["numericValue"]
+                missed = [a["id"] for a in report["audits"].values()
+                          if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") == "binary"]  # fmt: skip
+                print(f"  /{lang}{path}: {' '.join(map(str, scores))}  TBT {tbt:.0f} ms" + (f"  missed: {', '.join(missed)}" if missed else ""))
+                rows.append((f"lighthouse /{lang}{path}", " ".join(map(str, scores)), "100 100 100 100", scores == [100] * 4))
+    return rows
+
+
+if __name__ == "__main__":
+    run(measure)

@@ -1,0 +1,81 @@
+"""The crisis page, cold, on a 2G connection (Chromium's emulation: 50 kbit/s down, 500 ms latency): when the
+styled 1813 button appears, against the physical limit of the requests and bytes it waited for."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from bench.common import CHROMIUM, HOST, ROOT, Row, free_port, real_db, run, start
+
+LATENCY_MS = 500
+KBIT_PER_S = 50
+RUNS = 5
+BUDGET = 1.2  # at most this many times the physical limit (issue 10)
+
+# Before every frame: the first moment the 1813 call button is drawn styled (a 48 px box, not a bare link).
+WATCH = """(() => {
+  const look = () => {
+    const button = document.querySelector("a[href='tel:1813']");
+    if (button && button.getBoundingClientRect().height >= 48) { window.__styled = performance.now(); return; }
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();"""
+
+
+def limit_ms(requests: int, size: int) -> float:
+    """The least time `requests` sequential round trips and `size` bytes can take on this connection."""
+    return requests * LATENCY_MS + size * 8 / (KBIT_PER_S * 1000) * 1000
+
+
+def measure() -> list[Row]:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="kring-bench-") as tmp, ExitStack() as stack, sync_playwright() as p:
+        env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
+        port = free_port()
+        base = start(stack, [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
+                     port, env, Path(tmp) / "kring.log")  # fmt: skip
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
+        times, limits = [], []
+        for _ in range(RUNS):
+            ctx = browser.new_context(viewport={"width": 320, "height": 568})  # a new, empty cache each time
+            page = ctx.new_page()
+            cdp = ctx.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", {
+                "offline": False, "latency": LATENCY_MS,
+                "downloadThroughput": KBIT_PER_S * 1000 / 8, "uploadThroughput": KBIT_PER_S * 1000 / 8,
+            })  # fmt: skip
+            sizes: dict[str, int] = {}
+            kinds: dict[str, str] = {}
+            cdp.on("Network.requestWillBeSent", lambda e: kinds.__setitem__(e["requestId"], e.get("type", "")))
+            cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+            page.add_init_script(WATCH)
+            page.goto(f"{base}/nl/crisis", wait_until="load")
+            page.wait_for_function("window.__styled !== undefined", timeout=60_000)
+            styled = page.evaluate("window.__styled")
+            # What the first styled frame waited for: the document and any stylesheet (render-blocking).
+            needed = [rid for rid, kind in kinds.items() if kind in ("Document", "Stylesheet") and rid in sizes]
+            limit = limit_ms(len(needed), sum(sizes[rid] for rid in needed))
+            print(f"  styled 1813 button after {styled:.0f} ms; {len(needed)} request(s), "
+                  f"{sum(sizes[rid] for rid in needed) / 1024:.1f} KB on the wire; limit {limit:.0f} ms")
+            times.append(styled)
+            limits.append(limit)
+            ctx.close()
+        browser.close()
+    styled, limit = statistics.median(times), statistics.median(limits)
+    ratio = styled / limit
+    rows.append(("2G, /nl/crisis: styled 1813 button (median)", f"{styled / 1000:.2f} s", "", None))
+    rows.append(("2G, /nl/crisis: physical limit", f"{limit / 1000:.2f} s", "", None))
+    rows.append(("2G, /nl/crisis: time / limit", f"{ratio:.2f}", f"<= {BUDGET}", ratio <= BUDGET))
+    return rows
+
+
+if __name__ == "__main__":
+    run(measure)

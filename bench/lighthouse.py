@@ -27,16 +27,18 @@ PAGES = {
 TRIES = 3  # Lighthouse sometimes loses its trace (NO_NAVSTART); such a run is tried again
 
 
-def audit(url: str) -> dict:
+def audit(url: str, out: Path) -> dict:
+    # To a file: Node may exit before a large report has gone down a pipe.
     flags = "--headless=new --no-sandbox --disable-gpu --disable-quic"
     command = [str(LIGHTHOUSE), url, f"--chrome-path={CHROMIUM}", f"--chrome-flags={flags}", "--output=json",
-               "--output-path=stdout", "--quiet", f"--only-categories={','.join(CATEGORIES)}"]  # fmt: skip
+               f"--output-path={out}", "--quiet", f"--only-categories={','.join(CATEGORIES)}"]  # fmt: skip
     for _ in range(TRIES):
+        out.unlink(missing_ok=True)
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-        report = json.loads(done.stdout) if done.stdout.strip().startswith("{") else {}
+        report = json.loads(out.read_text()) if out.exists() else {}
         if report and not report.get("runtimeError") and all(report["categories"][c]["score"] is not None for c in CATEGORIES):
             return report
-    raise SystemExit(f"Lighthouse failed three times on {url}: {(report or {}).get('runtimeError') or done.stderr[-500:]}")
+    raise SystemExit(f"Lighthouse failed three times on {url}: {report.get('runtimeError') or done.stderr[-500:]}")
 
 
 def measure() -> list[Row]:
@@ -51,7 +53,7 @@ def measure() -> list[Row]:
         print(f"Lighthouse against {base}: {', '.join(CATEGORIES)}; TBT = Total Blocking Time")
         for lang in ("nl", "fr", "en"):
             for name, path in PAGES.items():
-                report = audit(f"{base}/{lang}{path}")
+                report = audit(f"{base}/{lang}{path}", Path(tmp) / "report.json")
                 scores = [round(report["categories"][c]["score"] * 100) for c in CATEGORIES]
                 tbt = report["audits"]["total-blocking-time"]["numericValue"]
                 missed = [a["id"] for a in report["audits"].values()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,11 +19,11 @@ KBIT_PER_S = 50
 RUNS = 5
 BUDGET = 1.2  # at most this many times the physical limit (issue 10)
 
-# Before every frame: the first moment the 1813 call button is drawn styled (a 48 px box, not a bare link).
+# Before every frame: the first moment the 1813 call button is drawn styled (a box, no longer a bare inline link).
 WATCH = """(() => {
   const look = () => {
     const button = document.querySelector("a[href='tel:1813']");
-    if (button && button.getBoundingClientRect().height >= 48) { window.__styled = performance.now(); return; }
+    if (button && getComputedStyle(button).display !== "inline") { window.__styled = performance.now(); return; }
     requestAnimationFrame(look);
   };
   requestAnimationFrame(look);
@@ -34,15 +35,11 @@ def limit_ms(requests: int, size: int) -> float:
     return requests * LATENCY_MS + size * 8 / (KBIT_PER_S * 1000) * 1000
 
 
-def measure() -> list[Row]:
-    rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="kring-bench-") as tmp, ExitStack() as stack, sync_playwright() as p:
-        env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
-        port = free_port()
-        base = start(stack, [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
-                     port, env, Path(tmp) / "kring.log")  # fmt: skip
+def styled_times(base: str) -> tuple[float, float]:
+    """The median time to the styled 1813 button on /nl/crisis, and the median physical limit, in ms."""
+    times, limits = [], []
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
-        times, limits = [], []
         for _ in range(RUNS):
             ctx = browser.new_context(viewport={"width": 320, "height": 568})  # a new, empty cache each time
             page = ctx.new_page()
@@ -58,23 +55,41 @@ def measure() -> list[Row]:
             cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
             page.add_init_script(WATCH)
             page.goto(f"{base}/nl/crisis", wait_until="load")
-            page.wait_for_function("window.__styled !== undefined", timeout=60_000)
             styled = page.evaluate("window.__styled")
+            for _ in range(600):  # polled from here: wait_for_function evaluates a string, which the CSP forbids
+                if styled is not None:
+                    break
+                page.wait_for_timeout(100)
+                styled = page.evaluate("window.__styled")
             # What the first styled frame waited for: the document and any stylesheet (render-blocking).
             needed = [rid for rid, kind in kinds.items() if kind in ("Document", "Stylesheet") and rid in sizes]
-            limit = limit_ms(len(needed), sum(sizes[rid] for rid in needed))
-            print(f"  styled 1813 button after {styled:.0f} ms; {len(needed)} request(s), "
-                  f"{sum(sizes[rid] for rid in needed) / 1024:.1f} KB on the wire; limit {limit:.0f} ms")
+            size = sum(sizes[rid] for rid in needed)
+            limit = limit_ms(len(needed), size)
+            print(f"  styled 1813 button after {styled:.0f} ms; {len(needed)} request(s), {size / 1024:.1f} KB "
+                  f"on the wire; limit {limit:.0f} ms")  # fmt: skip
             times.append(styled)
             limits.append(limit)
             ctx.close()
         browser.close()
-    styled, limit = statistics.median(times), statistics.median(limits)
+    return statistics.median(times), statistics.median(limits)
+
+
+def measure() -> list[Row]:
+    if len(sys.argv) > 1:  # `python -m bench.slow http://127.0.0.1:PORT`: a server already running (another checkout)
+        styled, limit = styled_times(sys.argv[1])
+    else:
+        with tempfile.TemporaryDirectory(prefix="kring-bench-") as tmp, ExitStack() as stack:
+            env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
+            port = free_port()
+            base = start(stack, [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
+                         port, env, Path(tmp) / "kring.log")  # fmt: skip
+            styled, limit = styled_times(base)
     ratio = styled / limit
-    rows.append(("2G, /nl/crisis: styled 1813 button (median)", f"{styled / 1000:.2f} s", "", None))
-    rows.append(("2G, /nl/crisis: physical limit", f"{limit / 1000:.2f} s", "", None))
-    rows.append(("2G, /nl/crisis: time / limit", f"{ratio:.2f}", f"<= {BUDGET}", ratio <= BUDGET))
-    return rows
+    return [
+        ("2G, /nl/crisis: styled 1813 button (median)", f"{styled / 1000:.2f} s", "", None),
+        ("2G, /nl/crisis: physical limit", f"{limit / 1000:.2f} s", "", None),
+        ("2G, /nl/crisis: time / limit", f"{ratio:.2f}", f"<= {BUDGET}", ratio <= BUDGET),
+    ]
 
 
 if __name__ == "__main__":

@@ -43,8 +43,8 @@ def static(path: str) -> str:
 
 
 # The crisis page must show its call buttons after one round trip on a slow phone (DESIGN.md §4), so it
-# carries the stylesheet inline; the CSP allows exactly this text by its hash, never 'unsafe-inline'.
-# Only the stylesheet's first part, what the crisis page draws: kring.css marks where it ends.
+# carries the first part of the stylesheet inline (what it draws; kring.css marks where that part ends).
+# The CSP allows exactly this text by its hash, never 'unsafe-inline'.
 _CSS = (STATIC_DIR / "css" / "kring.css").read_text(encoding="utf-8")
 INLINE_CSS = _CSS[: _CSS.index("/* --- The crisis page carries everything above this line")].rstrip() + "\n"
 INLINE_CSS_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(INLINE_CSS.encode()).digest()).decode() + "'"

@@ -125,6 +125,7 @@ def group_page(request: Request, lang: str, listing: Listing, snapshot: Snapshot
 # The crisis page's first screen: big call buttons for these kinds; the other lines follow, grouped by need.
 URGENT: tuple[models.LineKind, ...] = ("emergency", "suicide")
 COUNTRIES: tuple[models.Country, ...] = typing.get_args(models.Country)
+KINDS: tuple[models.LineKind, ...] = typing.get_args(models.LineKind)
 
 
 class CountryLines(NamedTuple):
@@ -139,12 +140,11 @@ def crisis_sections(lines: list[models.CrisisLine], first: models.Country = "BE"
     shown = [line for line in lines if line.pair is None or line.pair in ids]
     sections = []
     for country in sorted(COUNTRIES, key=lambda c: c != first):
-        by_kind = [(kind, [x for x in shown if x.country == country and x.kind == kind]) for kind in typing.get_args(models.LineKind)]
-        sections.append(CountryLines(
-            country,
-            urgent=[(kind, found) for kind, found in by_kind if found and kind in URGENT],
-            others=[(kind, found) for kind, found in by_kind if found and kind not in URGENT],
-        ))  # fmt: skip
+        by_kind = [(kind, [x for x in shown if x.country == country and x.kind == kind]) for kind in KINDS]
+        by_kind = [(kind, found) for kind, found in by_kind if found]
+        urgent = [(kind, found) for kind, found in by_kind if kind in URGENT]
+        others = [(kind, found) for kind, found in by_kind if kind not in URGENT]
+        sections.append(CountryLines(country, urgent, others))
     return sections
 
 

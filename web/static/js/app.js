@@ -95,15 +95,16 @@
   }
 
   // Quick exit: blank the page at once, then replace it (no history entry) with a neutral site. A button,
-  // or the Shift key three times within two seconds: the button shows each press, and a status line says
-  // it for screen readers. `pageshow` (Back, or the page restored from the cache) starts again from zero.
+  // or the Shift key three times, each within two seconds of the last: the button shows each press, and a
+  // status line says it for screen readers. `pageshow` (Back, or the page from the cache) starts from zero.
   const exit = document.getElementById("quick-exit");
   const exitStatus = document.getElementById("exit-status");
-  let shifts = [];
+  let shifts = 0;
+  let forgetShifts;
   const showShifts = () => {
-    if (shifts.length) exit.dataset.step = String(shifts.length);
+    if (shifts) exit.dataset.step = String(shifts);
     else delete exit.dataset.step;
-    exitStatus.textContent = shifts.length === 1 ? exitStatus.dataset.two : shifts.length === 2 ? exitStatus.dataset.one : "";
+    exitStatus.textContent = shifts === 1 ? exitStatus.dataset.two : shifts === 2 ? exitStatus.dataset.one : "";
   };
   const leave = () => {
     document.documentElement.classList.add("leaving");
@@ -114,26 +115,20 @@
     event.preventDefault();
     leave();
   });
-  let forgetShifts;
   document.addEventListener("keyup", (event) => {
-    if (event.key !== "Shift") {
-      if (shifts.length) { shifts = []; showShifts(); }
-      return;
-    }
-    const now = Date.now();
-    shifts = shifts.filter((t) => now - t < 2000).concat(now);
-    if (shifts.length >= 3) {
-      shifts = [];
+    clearTimeout(forgetShifts);
+    shifts = event.key === "Shift" ? shifts + 1 : 0;
+    if (shifts >= 3) {
+      shifts = 0;
       leave();
       return;
     }
     showShifts();
-    clearTimeout(forgetShifts);
-    forgetShifts = setTimeout(() => { shifts = []; showShifts(); }, 2000);
+    if (shifts) forgetShifts = setTimeout(() => { shifts = 0; showShifts(); }, 2000);
   });
   window.addEventListener("pageshow", () => {
     document.documentElement.classList.remove("leaving");
-    shifts = [];
+    shifts = 0;
     showShifts();
   });
 

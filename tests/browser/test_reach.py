@@ -103,6 +103,8 @@ def test_the_country_choice_is_remembered_on_the_device_and_works_offline(persis
     tel_links_in_first_viewport(page, URGENT["NL"])
     page.locator("[data-country-choice=BE]").click()  # the switch itself works offline
     expect(page.locator(".countries > section:first-child")).to_have_attribute("data-country", "BE")
+    page.goto(f"{live_server}/en/crisis?country=NL")  # never fetched: the worker answers with the saved page
+    expect(page.locator(".countries > section:first-child")).to_have_attribute("data-country", "NL")
     page.locator("[data-country-choice=NL]").click()
     page.goto(f"{live_server}/fr/crisis")  # French: Belgium first, whatever was chosen (DESIGN.md §4)
     expect(page.locator(".countries > section:first-child")).to_have_attribute("data-country", "BE")

@@ -154,9 +154,10 @@
         window.localStorage.setItem(COUNTRY, choice.dataset.countryChoice);
       });
     }
-    const asked = new URLSearchParams(window.location.search).has("country");
-    const remembered = window.localStorage.getItem(COUNTRY);
-    if (!asked && remembered && document.documentElement.lang !== "fr") choose(remembered);
+    // A country in the address wins (offline the worker may answer ?country=NL with the page it saved).
+    const asked = (new URLSearchParams(window.location.search).get("country") || "").toUpperCase();
+    const remembered = document.documentElement.lang === "fr" ? null : window.localStorage.getItem(COUNTRY);
+    if (asked || remembered) choose(asked || remembered);
   }
 
   // Saved groups: only in this browser's storage, never sent anywhere.

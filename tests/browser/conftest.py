@@ -33,11 +33,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_path: Path, port: int | None = None, **env_vars: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    db_path: Path, port: int | None = None, cwd: Path | None = None, **env_vars: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A live `kring serve`; `cwd` serves another copy of the app (its `server/` and `web/`), as a new release."""
     port = port or _free_port()
     env = {**os.environ, "KRING_DB": str(db_path), **env_vars}
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

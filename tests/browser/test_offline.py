@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from bench import synthetic
 from server import i18n, loader, search, web
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_server
 from tests.browser.test_accessibility import violations
-from tests.conftest import DATA, build_db, soup
+from tests.conftest import DATA, ROOT, build_db, soup
 
 pytestmark = pytest.mark.browser
 
@@ -145,6 +146,78 @@ def test_an_update_waits_for_the_person(playwright: Playwright, tmp_path: Path, 
             second.wait(timeout=10)
     finally:
         context.close()
+
+
+def _until(page: Page, expression: str, seconds: float = 20) -> None:
+    """Poll `expression` in the page (wait_for_function compiles a string, which the CSP forbids)."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {seconds} s: {expression}")
+
+
+@pytest.mark.parametrize("how", ["update button", "browser reopened"])
+def test_pages_saved_before_an_update_keep_their_styles_and_scripts_offline(
+    playwright: Playwright, tmp_path: Path, real_db: Path, how: str
+) -> None:
+    # Release two is a copy of the app whose stylesheet and app.js changed, so their hashed URLs change too.
+    two = tmp_path / "release-two"
+    for part in ("server", "web"):
+        shutil.copytree(ROOT / part, two / part, ignore=shutil.ignore_patterns("__pycache__", "screenshots"))
+    for name, line in (("css/kring.css", "/* release two */"), ("js/app.js", "// release two")):
+        asset = two / "web" / "static" / name
+        asset.write_text(asset.read_text() + line + "\n")
+    port = _free_port()
+    profile = tmp_path / "profile"
+    first, base = start_server(real_db, port, KRING_RELEASE="one")
+    context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    second = None
+    try:
+        page = context.new_page()
+        install(page, f"{base}/nl/")
+        for path in ("/nl/about", "/nl/groups/be-psybru", "/nl/groups"):
+            page.goto(f"{base}{path}")
+        old_css = page.evaluate("document.querySelector('link[rel=stylesheet]').href")
+        old_caches = page.evaluate("caches.keys()")
+        first.terminate()
+        first.wait(timeout=10)
+        second, _ = start_server(real_db, port, cwd=two, KRING_RELEASE="two")
+        if how == "update button":
+            page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+            expect(page.locator("#update")).to_be_visible(timeout=15000)
+            with page.expect_navigation():
+                page.locator("#update button").click()
+        else:
+            page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+            _until(page, "navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
+            context.close()
+            context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = context.new_page()
+            page.goto(f"{base}/nl/")
+        # Release two's worker is in charge.
+        _until(page, "navigator.serviceWorker.getRegistration().then(r => !r.waiting && r.active.state === 'activated'"
+                     " && !!navigator.serviceWorker.controller)")
+        _until(page, f"caches.keys().then(k => k.some(n => n.startsWith('kring-shell-') && !{old_caches!r}.includes(n)))")
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.clearBrowserCache")
+        cdp.detach()
+        context.set_offline(True)
+        for path in ("/nl/about", "/nl/groups/be-psybru", "/nl/groups"):
+            page.goto(f"{base}{path}")
+            assert page.evaluate("getComputedStyle(document.querySelector('header.top')).position") == "sticky", path
+            expect(page.locator("#offline")).to_be_visible()  # app.js ran
+        assert page.evaluate("typeof window.htmx") == "object"  # the listing has htmx
+        page.goto(f"{base}/nl/about")
+        assert page.evaluate("document.querySelector('link[rel=stylesheet]').href") != old_css  # release two's page
+        # Every cache is release two's: none of release one's is left behind to answer instead.
+        assert not set(page.evaluate("caches.keys()")) & set(old_caches)
+    finally:
+        context.close()
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
 
 
 # --- conformance: the worker's offline answers against the server's, on 1,500 synthetic listings ---------

@@ -1,7 +1,8 @@
 /* Kring's service worker. /sw.js prepends `const KRING = {version, precache, search, texts, ...}`.
    - install: precache the app shell, the home, listing, crisis, about and offline pages in every
      language, and the offline catalog; it waits until the page says "update" (nothing reloads by itself);
-   - activate: delete the caches of older versions;
+   - activate: carry the pages visited under older versions over (those the new precache does not have),
+     then delete every cache that is not this version's;
    - static assets (content-hashed): cache first; pages: network first, then the cache, then the
      offline page (which prints the crisis numbers);
    - a results request that fails offline is answered from the catalog, by the rules of search.js;
@@ -10,9 +11,11 @@
 
 importScripts(KRING.search);
 
+// Every cache is this version's own: a page saved under an older release must never win over the new one.
 const SHELL = `kring-shell-${KRING.version}`;
-const PAGES = "kring-pages";
-const DATA = "kring-data";
+const PAGES = `kring-pages-${KRING.version}`;
+const DATA = `kring-data-${KRING.version}`;
+const EXPECTED = new Set([SHELL, PAGES, DATA]);
 const CATALOG = "/api/v1/catalog";
 const PLACES = "/api/v1/places";
 const LANGS = KRING.languages;
@@ -29,8 +32,21 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
+    const shell = await caches.open(SHELL);
+    const pages = await caches.open(PAGES);
     for (const name of await caches.keys()) {
-      if (name.startsWith("kring-shell-") && name !== SHELL) await caches.delete(name);
+      if (EXPECTED.has(name)) continue;
+      if (name.startsWith("kring-pages")) {
+        // A group visited before the update stays readable offline; its old asset URLs find the new
+        // assets (cacheFirst). What the new version precached is newer, so that copy stays.
+        const old = await caches.open(name);
+        for (const request of await old.keys()) {
+          if (!(await shell.match(request, { ignoreVary: true })) && !(await pages.match(request))) {
+            await pages.put(request, await old.match(request));
+          }
+        }
+      }
+      await caches.delete(name);
     }
     await self.clients.claim();
   })());
@@ -79,9 +95,16 @@ self.addEventListener("fetch", (event) => {
 async function cacheFirst(request) {
   const hit = await caches.match(request);
   if (hit) return hit;
-  const response = await fetch(request);
-  if (storable(request, response)) (await caches.open(SHELL)).put(request, response.clone());
-  return response;
+  try {
+    const response = await fetch(request);
+    if (storable(request, response)) (await caches.open(SHELL)).put(request, response.clone());
+    return response;
+  } catch (error) {
+    // Offline, a page saved under an older version names its assets' old hashes: the current ones serve.
+    const current = await caches.match(request, { ignoreSearch: true });
+    if (current) return current;
+    throw error;
+  }
 }
 
 async function networkFirst(request, cacheName) {
@@ -102,7 +125,9 @@ function withTimeout(promise, ms) {
 
 async function page(request, url) {
   const lang = LANGS.includes(url.pathname.split("/")[1]) ? url.pathname.split("/")[1] : LANGS[0];
-  const cached = await caches.match(request, { ignoreVary: true });
+  // The newest copy first: the page as last visited, else as this version precached it.
+  const cached = (await (await caches.open(PAGES)).match(request, { ignoreVary: true }))
+    || (await (await caches.open(SHELL)).match(request, { ignoreVary: true }));
   const network = fetch(request).then(async (response) => {
     if (storable(request, response)) (await caches.open(PAGES)).put(request, response.clone());
     return response;

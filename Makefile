@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 LOCALES := nl fr
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup test-setup load translations messages bench lighthouse chromium wrk images clean
+.PHONY: run test check setup test-setup load translations messages bench lighthouse chromium wrk images clean
 .DEFAULT_GOAL := run
 
 run: setup load
@@ -14,6 +14,12 @@ run: setup load
 test: test-setup chromium
 	$(BIN)/python -m pytest
 	$(BIN)/python -m tests.crash
+
+# Fast feedback (under a minute): ruff's lint and format check, then the tests that need no browser.
+check: test-setup
+	$(BIN)/ruff check server tests bench web
+	$(BIN)/ruff format --check server tests bench web
+	$(BIN)/python -m pytest -q --ignore=tests/browser
 
 bench: test-setup load chromium wrk
 	$(BIN)/python -m bench

@@ -25,10 +25,12 @@ PARTS = {
 
 def main() -> int:
     started = time.perf_counter()
-    print(f"Kring benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPU(s), "
-          f"load average {os.getloadavg()[0]:.2f} (figures only; nothing here passes or fails)")
+    print(
+        f"Kring benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPU(s), "
+        f"load average {os.getloadavg()[0]:.2f} (figures only; nothing here passes or fails)"
+    )
     rows: list[Row] = []
-    for part, title in (PARTS.items() if len(sys.argv) < 2 else ((p, PARTS[p]) for p in sys.argv[1:])):
+    for part, title in PARTS.items() if len(sys.argv) < 2 else ((p, PARTS[p]) for p in sys.argv[1:]):
         print(f"\n== {part}: {title}", flush=True)
         part_start = time.perf_counter()
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
@@ -39,8 +41,10 @@ def main() -> int:
             found = [(f"{part}: did not finish (exit status {done.returncode})", "-", "", None)]
         rows.extend(tuple(row) for row in found)
         print(f"({part}: {time.perf_counter() - part_start:.0f} s)")
-    print(f"\n== Summary (DESIGN.md §7), {time.perf_counter() - started:.0f} s in all, "
-          f"load average now {os.getloadavg()[0]:.2f}")
+    print(
+        f"\n== Summary (DESIGN.md §7), {time.perf_counter() - started:.0f} s in all, "
+        f"load average now {os.getloadavg()[0]:.2f}"
+    )
     print_table(rows)
     return 0
 

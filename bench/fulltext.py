@@ -62,9 +62,15 @@ async def _measure(path: Path) -> dict[str, object]:
         for name, passes in (("cold", 1), ("warm", ROUNDS)):  # split by whether the query has `near`
             for has_near in (False, True):
                 key = f"{name} {'with' if has_near else 'without'} near"
-                times[key] = [t for f, t in zip(queries * passes, times[name]) if bool(f.near) == has_near]
-        return {"build": build, "before": before, "after": after, "size": snapshot.size, **times,
-                "example": queries[0].to_params()}
+                times[key] = [t for f, t in zip(queries * passes, times[name], strict=True) if bool(f.near) == has_near]
+        return {
+            "build": build,
+            "before": before,
+            "after": after,
+            "size": snapshot.size,
+            **times,
+            "example": queries[0].to_params(),
+        }
     finally:
         await conn.close()
 

@@ -15,28 +15,33 @@ from bench.common import CHROMIUM, HOST, ROOT, Row, free_port, real_db, run, sta
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-PAGES = {
-    "home": "/",
-    "listing": "/groups",
-    "group": "/groups/be-psybru",
-    "crisis": "/crisis",
-    "start": "/start",
-    "guides": "/guide",
-    "guide": "/guide/support-group-or-therapy",
-}
+# Home, listing, group, crisis, the helper, the guides and one guide.
+PAGES = ("/", "/groups", "/groups/be-psybru", "/crisis", "/start", "/guide", "/guide/support-group-or-therapy")
 TRIES = 3  # Lighthouse sometimes loses its trace (NO_NAVSTART); such a run is tried again
 
 
 def audit(url: str, out: Path) -> dict:
     # To a file: Node may exit before a large report has gone down a pipe.
     flags = "--headless=new --no-sandbox --disable-gpu --disable-quic"
-    command = [str(LIGHTHOUSE), url, f"--chrome-path={CHROMIUM}", f"--chrome-flags={flags}", "--output=json",
-               f"--output-path={out}", "--quiet", f"--only-categories={','.join(CATEGORIES)}"]  # fmt: skip
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        f"--chrome-path={CHROMIUM}",
+        f"--chrome-flags={flags}",
+        "--output=json",
+        f"--output-path={out}",
+        "--quiet",
+        f"--only-categories={','.join(CATEGORIES)}",
+    ]
     for _ in range(TRIES):
         out.unlink(missing_ok=True)
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
         report = json.loads(out.read_text()) if out.exists() else {}
-        if report and not report.get("runtimeError") and all(report["categories"][c]["score"] is not None for c in CATEGORIES):
+        if (
+            report
+            and not report.get("runtimeError")
+            and all(report["categories"][c]["score"] is not None for c in CATEGORIES)
+        ):
             return report
     raise SystemExit(f"Lighthouse failed three times on {url}: {report.get('runtimeError') or done.stderr[-500:]}")
 
@@ -48,18 +53,31 @@ def measure() -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="kring-lighthouse-") as tmp, ExitStack() as stack:
         env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
         port = free_port()
-        base = start(stack, [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
-                     port, env, Path(tmp) / "kring.log")  # fmt: skip
+        base = start(
+            stack,
+            [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
+            port,
+            env,
+            Path(tmp) / "kring.log",
+        )
         print(f"Lighthouse against {base}: {', '.join(CATEGORIES)}; TBT = Total Blocking Time")
         for lang in ("nl", "fr", "en"):
-            for name, path in PAGES.items():
+            for path in PAGES:
                 report = audit(f"{base}/{lang}{path}", Path(tmp) / "report.json")
                 scores = [round(report["categories"][c]["score"] * 100) for c in CATEGORIES]
                 tbt = report["audits"]["total-blocking-time"]["numericValue"]
-                missed = [a["id"] for a in report["audits"].values()
-                          if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") == "binary"]  # fmt: skip
-                print(f"  /{lang}{path}: {' '.join(map(str, scores))}  TBT {tbt:.0f} ms" + (f"  missed: {', '.join(missed)}" if missed else ""))
-                rows.append((f"lighthouse /{lang}{path}", " ".join(map(str, scores)), "100 100 100 100", scores == [100] * 4))
+                missed = [
+                    a["id"]
+                    for a in report["audits"].values()
+                    if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") == "binary"
+                ]
+                print(
+                    f"  /{lang}{path}: {' '.join(map(str, scores))}  TBT {tbt:.0f} ms"
+                    + (f"  missed: {', '.join(missed)}" if missed else "")
+                )
+                rows.append(
+                    (f"lighthouse /{lang}{path}", " ".join(map(str, scores)), "100 100 100 100", scores == [100] * 4)
+                )
     return rows
 
 

@@ -106,7 +106,9 @@ def measure() -> list[Row]:
             rows.append((f"offline catalog per listing, {name} (br)", f"{br:.0f} B", f"<= {BUDGET} B", br <= BUDGET))
             rows.append((f"offline catalog per listing, {name} (gzip)", f"{gz:.0f} B", f"<= {BUDGET} B", gz <= BUDGET))
         first, repeat = visits(shipped)
-    print(f"first visit (page, assets, worker, precache, catalog): {first / KB:.1f} KB; repeat visit: {repeat / KB:.1f} KB")
+    print(
+        f"first visit (page, assets, worker, precache, catalog): {first / KB:.1f} KB; repeat visit: {repeat / KB:.1f} KB"
+    )
     rows.append(("bytes moved by a first visit (worker + precache)", f"{first / KB:.1f} KB", "", None))
     rows.append(("bytes moved by a repeat visit", f"{repeat / KB:.1f} KB", "", None))
     return rows

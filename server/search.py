@@ -210,9 +210,7 @@ class ParamError(Struct, frozen=True):
     problem: str
 
 
-def parse_filters(
-    items: Iterable[tuple[str, str]], *, place_ids: Container[str]
-) -> tuple[Filters, list[ParamError]]:
+def parse_filters(items: Iterable[tuple[str, str]], *, place_ids: Container[str]) -> tuple[Filters, list[ParamError]]:
     """Read filter parameters, keeping every valid value and reporting each invalid one."""
     errors: list[ParamError] = []
     lists: dict[str, list[str]] = {p: [] for p in LIST_PARAMS}

@@ -63,7 +63,9 @@ class Settings(Struct, frozen=True, kw_only=True):
             port=int(port),
             debug=env.get("KRING_DEBUG", "") == "1",
             release=env.get("KRING_RELEASE", ""),
-            allowed_hosts=tuple(h.strip() for h in env.get("KRING_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()),
+            allowed_hosts=tuple(
+                h.strip() for h in env.get("KRING_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
+            ),
             hsts=env.get("KRING_HSTS", "") == "1",
             form_rate_limit=_positive("KRING_FORM_RATE_LIMIT", env.get("KRING_FORM_RATE_LIMIT", "5")),
             exit_url=_https(env.get("KRING_EXIT_URL", "https://www.wikipedia.org/")),

@@ -20,7 +20,10 @@ QUESTIONS: dict[str, dict[str, tuple[str, list[tuple[str, str]]]]] = {
         "very_bad": (N_("Things are very bad right now"), []),
     },
     "talk": {
-        "peers": (N_("Talk with people who go through something similar"), [("kind", "support_group"), ("kind", "talk_circle")]),
+        "peers": (
+            N_("Talk with people who go through something similar"),
+            [("kind", "support_group"), ("kind", "talk_circle")],
+        ),
         "deeper": (N_("Work on something deeper, with a therapist"), [("kind", "group_therapy")]),
         "learn": (N_("Learn and practise something, in a short course"), [("kind", "workshop")]),
         "unsure": (N_("I do not know yet"), []),
@@ -72,9 +75,9 @@ def answers_from(items: Iterable[tuple[str, str]], place_ids: Container[str]) ->
     """The valid answers among query parameters; anything else is left out (every question is skippable)."""
     found: dict[str, str] = {}
     for key, value in items:
-        if key in QUESTIONS and value in QUESTIONS[key] and key not in found:
-            found[key] = value
-        elif key == "near" and value in place_ids and key not in found:
+        if (key in QUESTIONS and value in QUESTIONS[key] and key not in found) or (
+            key == "near" and value in place_ids and key not in found
+        ):
             found[key] = value
     return found
 

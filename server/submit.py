@@ -141,7 +141,8 @@ def check(
             problems["website"] = "contact"
         postcode = typed.get("postcode")
         if postcode and not (
-            (typed.get("country") == "BE" and len(postcode) == 4) or (typed.get("country") == "NL" and len(postcode) == 7)
+            (typed.get("country") == "BE" and len(postcode) == 4)
+            or (typed.get("country") == "NL" and len(postcode) == 7)
         ):
             problems["postcode"] = "postcode"
     if problems:
@@ -155,8 +156,11 @@ def store(path: str, submission: GroupSubmission, lang: str) -> int:
     conn = db.connect(path)
     try:
         conn.execute("PRAGMA synchronous = FULL")
-        return _insert(conn, "INSERT INTO submission (received, lang, doc) VALUES (?, ?, ?)",
-                       (_now(), lang, msgspec.json.encode(submission)))  # fmt: skip
+        return _insert(
+            conn,
+            "INSERT INTO submission (received, lang, doc) VALUES (?, ?, ?)",
+            (_now(), lang, msgspec.json.encode(submission)),
+        )
     finally:
         conn.close()
 
@@ -165,8 +169,11 @@ def store_report(path: str, listing_id: str, reason: str, details: str) -> int:
     conn = db.connect(path)
     try:
         conn.execute("PRAGMA synchronous = FULL")
-        return _insert(conn, "INSERT INTO report (received, listing_id, reason, details) VALUES (?, ?, ?, ?)",
-                       (_now(), listing_id, reason, details))  # fmt: skip
+        return _insert(
+            conn,
+            "INSERT INTO report (received, listing_id, reason, details) VALUES (?, ?, ?, ?)",
+            (_now(), listing_id, reason, details),
+        )
     finally:
         conn.close()
 
@@ -179,5 +186,3 @@ def _insert(conn: sqlite3.Connection, sql: str, values: tuple[Any, ...]) -> int:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-

@@ -14,12 +14,12 @@ import msgspec
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
-from markupsafe import Markup, escape
 from litestar import MediaType, Request, Response
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import Message, Scope
+from markupsafe import Markup, escape
 
 from server import i18n, labels, search, submit
 from server.catalog import Listing, Results
@@ -64,7 +64,11 @@ def environment(*, debug: bool = False) -> Environment:
         gettext=i18n.jinja_gettext, ngettext=i18n.jinja_ngettext, pgettext=i18n.jinja_pgettext, newstyle=True
     )
     env.globals.update(
-        static=static, labels=labels, search=search, locales=i18n.KNOWN_LOCALES, report_reasons=submit.REPORT_REASONS,
+        static=static,
+        labels=labels,
+        search=search,
+        locales=i18n.KNOWN_LOCALES,
+        report_reasons=submit.REPORT_REASONS,
         inline_css=Markup(INLINE_CSS),  # noqa: S704 (our own stylesheet)
     )
     env.filters.update(

@@ -35,13 +35,36 @@ READY_WITHIN = 30.0  # seconds for a server to answer after it was started (gene
 
 # Valid submissions of three shapes, so that the checks and the stored documents vary a little.
 SHAPES: tuple[dict[str, str | list[str]], ...] = (
-    {"kind": "talk_circle", "country": "BE", "format": "in_person", "city": "Gent", "postcode": "9000",
-     "themes": ["relatives", "loneliness"], "languages": ["nl"], "email": "contact@example.org"},
-    {"kind": "support_group", "country": "NL", "format": "online", "themes": ["anxiety"],
-     "audience": ["young_adults", "students"], "website": "https://example.org/groep"},
-    {"kind": "group_therapy", "country": "BE", "format": "hybrid", "city": "Liège", "postcode": "4000",
-     "languages": ["fr", "en"], "led_by": "professional", "cost": "paid", "phone": "+32 4 123 45 67"},
-)  # fmt: skip
+    {
+        "kind": "talk_circle",
+        "country": "BE",
+        "format": "in_person",
+        "city": "Gent",
+        "postcode": "9000",
+        "themes": ["relatives", "loneliness"],
+        "languages": ["nl"],
+        "email": "contact@example.org",
+    },
+    {
+        "kind": "support_group",
+        "country": "NL",
+        "format": "online",
+        "themes": ["anxiety"],
+        "audience": ["young_adults", "students"],
+        "website": "https://example.org/groep",
+    },
+    {
+        "kind": "group_therapy",
+        "country": "BE",
+        "format": "hybrid",
+        "city": "Liège",
+        "postcode": "4000",
+        "languages": ["fr", "en"],
+        "led_by": "professional",
+        "cost": "paid",
+        "phone": "+32 4 123 45 67",
+    },
+)
 
 
 @dataclass
@@ -169,8 +192,13 @@ def _one_life(
     # Its own session, so that killing the process group leaves no child (a worker, a reloader) alive.
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
+    )
     stop, answered = threading.Event(), threading.Event()
     senders = [Sender() for _ in range(CLIENTS)]
     threads = [

@@ -13,8 +13,21 @@ SCANNER = ROOT / "node_modules" / ".bin" / "mdn-http-observatory-scan"
 # These two can only pass over HTTPS (a redirect to https://, and Strict-Transport-Security on it).
 NEEDS_TLS = frozenset({"redirection", "strict-transport-security"})
 # The Observatory's grade boundaries (score, grade), highest first.
-GRADES = [(100, "A+"), (90, "A"), (85, "A-"), (80, "B+"), (70, "B"), (65, "B-"), (60, "C+"), (50, "C"), (45, "C-"),
-          (40, "D+"), (30, "D"), (25, "D-"), (0, "F")]  # fmt: skip
+GRADES = [
+    (100, "A+"),
+    (90, "A"),
+    (85, "A-"),
+    (80, "B+"),
+    (70, "B"),
+    (65, "B-"),
+    (60, "C+"),
+    (50, "C"),
+    (45, "C-"),
+    (40, "D+"),
+    (30, "D"),
+    (25, "D-"),
+    (0, "F"),
+]
 
 
 def scan(host: str) -> dict:
@@ -37,10 +50,11 @@ def without_tls(result: dict) -> tuple[int, str, dict[str, bool]]:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
+    import tempfile
+
+    from server import loader
     from tests.browser.conftest import start_server
     from tests.conftest import build_db
-    from server import loader
-    import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         path = build_db(Path(tmp) / "kring.sqlite", loader.read(ROOT / "data"))
@@ -54,8 +68,10 @@ def main() -> int:
         note = "  (needs TLS)" if name in NEEDS_TLS else ""
         print(f"{'pass' if test['pass'] else 'FAIL'}  {name}: {test['result']} ({test['scoreModifier']:+d}){note}")
     score, grade, _ = without_tls(result)
-    print(f"Observatory, all tests: {result['scan']['score']} ({result['scan']['grade']}); "
-          f"without the tests that need TLS: {score} ({grade})")
+    print(
+        f"Observatory, all tests: {result['scan']['score']} ({result['scan']['grade']}); "
+        f"without the tests that need TLS: {score} ({grade})"
+    )
     return 0
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from server import i18n, labels, loader, models, search
 from tests import fixtures
 from tests.conftest import result_ids
+from tests.helpers.data import months_before
 
 DATA = fixtures.dataset()
 PLACES = DATA.places
@@ -36,7 +37,11 @@ def _words(g: models.Group) -> set[str]:
         texts.append(g.place.city or "")
         if g.place.place_id:
             texts += [PLACES[g.place.place_id].name, *PLACES[g.place.place_id].names.values()]
-    for key, table in ((g.kind, labels.KIND), *((t, labels.THEME) for t in g.themes), *((a, labels.AUDIENCE) for a in g.audience)):
+    for key, table in (
+        (g.kind, labels.KIND),
+        *((t, labels.THEME) for t in g.themes),
+        *((a, labels.AUDIENCE) for a in g.audience),
+    ):
         texts += [i18n.gettext(lang, table[key]) for lang in i18n.KNOWN_LOCALES]
     return {w for text in texts for w in search.words(text)}
 
@@ -54,19 +59,6 @@ def _values(g: models.Group, param: str) -> set[str]:
         return {k for k in search.CHOICES["access"] if getattr(g.accessibility, k) is True}
     value = getattr(g, param)
     return {value} if value else set()
-
-
-def months_before(day: dt.date, n: int) -> dt.date:
-    """search.py's months_before, read plainly: count the months back, then step back to a day the month has."""
-    year, month = day.year, day.month - n
-    while month < 1:
-        year, month = year - 1, month + 12
-    for last in range(day.day, 0, -1):
-        try:
-            return dt.date(year, month, last)
-        except ValueError:
-            continue
-    raise AssertionError("every month has a first day")
 
 
 def reference(f: search.Filters, today: dt.date | None = None) -> list[str]:

@@ -64,8 +64,9 @@ def test_moderator_add_stores_an_argon2id_hash_and_prints_the_totp_uri(
 
 
 @pytest.mark.parametrize("name, password", [("Ilse Peeters", "a long enough passphrase"), ("ilse", "short")])
-def test_moderator_add_refuses_a_bad_name_or_password(database: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str], name: str, password: str) -> None:  # fmt: skip
+def test_moderator_add_refuses_a_bad_name_or_password(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, password: str
+) -> None:
     monkeypatch.setattr("getpass.getpass", lambda prompt="": password)
     assert cli.main(["moderator", "add", name]) == 1
     assert "nothing was changed" in capsys.readouterr().err

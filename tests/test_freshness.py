@@ -16,7 +16,7 @@ from server.cache import PageCache
 from server.catalog import Listing, Snapshot
 from tests import fixtures
 from tests.conftest import result_ids, soup
-from tests.test_catalog import months_before as plain_months_before
+from tests.helpers.data import months_before as plain_months_before
 
 # --- the rules -------------------------------------------------------------------------------
 
@@ -136,10 +136,18 @@ def test_stale_and_hidden_at_the_boundaries_on_a_given_day() -> None:
 def test_with_near_stale_listings_come_after_every_fresh_one() -> None:
     groups = [
         fixtures.group("stale-in-gent", "A", last_checked=dt.date(2025, 6, 1), format="in_person", place=on("be-gent")),
-        fixtures.group("fresh-in-brussels", "B", last_checked=dt.date(2026, 1, 1), format="in_person", place=on("be-brussels")),
-        fixtures.group("fresh-in-gent", "C", last_checked=dt.date(2025, 12, 1), format="in_person", place=on("be-gent")),
-        fixtures.group("stale-in-brussels", "D", last_checked=dt.date(2025, 8, 1), format="in_person", place=on("be-brussels")),
-        fixtures.group("hidden-in-gent", "E", last_checked=dt.date(2024, 1, 1), format="in_person", place=on("be-gent")),
+        fixtures.group(
+            "fresh-in-brussels", "B", last_checked=dt.date(2026, 1, 1), format="in_person", place=on("be-brussels")
+        ),
+        fixtures.group(
+            "fresh-in-gent", "C", last_checked=dt.date(2025, 12, 1), format="in_person", place=on("be-gent")
+        ),
+        fixtures.group(
+            "stale-in-brussels", "D", last_checked=dt.date(2025, 8, 1), format="in_person", place=on("be-brussels")
+        ),
+        fixtures.group(
+            "hidden-in-gent", "E", last_checked=dt.date(2024, 1, 1), format="in_person", place=on("be-gent")
+        ),
     ]
     snap = snapshot(groups)
     # Without near: rank (last checked, newest first), which already puts stale ones last.
@@ -147,7 +155,7 @@ def test_with_near_stale_listings_come_after_every_fresh_one() -> None:
     # With near: (stale, distance, rank).
     near = find(snap, TODAY, near="be-gent", within=100)
     assert ids(near) == ["fresh-in-gent", "fresh-in-brussels", "stale-in-gent", "stale-in-brussels"]
-    assert [d for _, d in near.items][0] == 0.0
+    assert near.items[0][1] == 0.0
     assert near.counts["format"]["in_person"] == 4
 
 

@@ -90,10 +90,18 @@ def test_a_good_guide_folder_loads(folder: Path) -> None:
         ("nl", None, "guides/nl/test.md:1: (file): missing; every guide exists in nl, fr and en"),
         ("nl", GOOD.replace("+++\n", "", 1), "guides/nl/test.md:1: (front matter): start with a line +++"),
         ("fr", GOOD.replace('title = "A test guide"\n', ""), "guides/fr/test.md:2: title: the field title is required"),
-        ("en", GOOD.replace('query = "kind=support_group"', 'query = "kind=club"'), "guides/en/test.md:8: finder.query: kind='club'"),
+        (
+            "en",
+            GOOD.replace('query = "kind=support_group"', 'query = "kind=club"'),
+            "guides/en/test.md:8: finder.query: kind='club'",
+        ),
         ("en", GOOD.replace("order = 1", "order = 2"), "guides/en/test.md:1: order: differs between the languages"),
         ("en", GOOD.replace("order = 1", 'order = "one"'), "guides/en/test.md:4: order: expected a value of type int"),
-        ("en", GOOD.split("+++\n")[0] + "+++\n" + GOOD.split("+++\n")[1] + "+++\n", "guides/en/test.md:1: (body): the guide has no text"),
+        (
+            "en",
+            GOOD.split("+++\n")[0] + "+++\n" + GOOD.split("+++\n")[1] + "+++\n",
+            "guides/en/test.md:1: (body): the guide has no text",
+        ),
         ("de", GOOD, "guides/de/test.md:1: (file): guides are data/guides/<nl|fr|en>/<slug>.md"),
     ],
 )

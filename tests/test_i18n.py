@@ -26,7 +26,18 @@ def catalog(lang: str):
 def source_ids(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
-        [Path(sys.executable).parent / "pybabel", "--quiet", "extract", "-F", "babel.cfg", "-k", "N_", "-o", str(pot), "."],
+        [
+            Path(sys.executable).parent / "pybabel",
+            "--quiet",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-o",
+            str(pot),
+            ".",
+        ],
         cwd=ROOT,
         check=True,
     )

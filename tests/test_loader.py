@@ -12,7 +12,7 @@ import pytest
 from server import cli, db, loader
 from tests.conftest import DATA
 
-GOOD = '''[[group]]
+GOOD = """[[group]]
 id = "test-good"
 name = "A good group"
 kind = "support_group"
@@ -21,7 +21,7 @@ format = "in_person"
 place.place_id = "be-gent"
 source = "test fixture"
 last_checked = 2026-01-01
-'''
+"""
 
 
 def test_real_data_passes_and_every_listing_has_source_and_last_checked(real_data: loader.Dataset) -> None:
@@ -35,11 +35,28 @@ def test_real_data_passes_and_every_listing_has_source_and_last_checked(real_dat
 
 def test_crisis_lines_named_in_the_design_are_there(real_data: loader.Dataset) -> None:
     numbers = {(line.country, line.phone.tel) for line in real_data.crisis_lines}
-    for expected in [("BE", "112"), ("BE", "1813"), ("BE", "080032123"), ("BE", "106"), ("BE", "107"),
-                     ("BE", "108"), ("BE", "102"), ("BE", "103"), ("BE", "1712"), ("BE", "070245245"),
-                     ("BE", "1733"), ("BE", "026484014"), ("BE", "080030030"), ("BE", "116000"),
-                     ("NL", "112"), ("NL", "113"), ("NL", "08000113"), ("NL", "0880767000"),
-                     ("NL", "08000432"), ("NL", "08002000")]:  # fmt: skip
+    for expected in [
+        ("BE", "112"),
+        ("BE", "1813"),
+        ("BE", "080032123"),
+        ("BE", "106"),
+        ("BE", "107"),
+        ("BE", "108"),
+        ("BE", "102"),
+        ("BE", "103"),
+        ("BE", "1712"),
+        ("BE", "070245245"),
+        ("BE", "1733"),
+        ("BE", "026484014"),
+        ("BE", "080030030"),
+        ("BE", "116000"),
+        ("NL", "112"),
+        ("NL", "113"),
+        ("NL", "08000113"),
+        ("NL", "0880767000"),
+        ("NL", "08000432"),
+        ("NL", "08002000"),
+    ]:
         assert expected in numbers
     by_id = {line.id: line for line in real_data.crisis_lines}
     assert by_id["be-zelfmoordlijn-1813"].pair == "be-centre-prevention-suicide"
@@ -76,18 +93,25 @@ def test_the_crisis_facts_say_no_more_than_their_sources(real_data: loader.Datas
 
 # (text in data/crisis_lines.toml, what replaces it, what the error says after "crisis_lines.toml:<line>: ")
 BAD_CRISIS_LINES = [
-    ('pair = "be-zelfmoordlijn-1813"\n', "",
-     "pair: 'be-centre-prevention-suicide' must name 'be-zelfmoordlijn-1813' as its pair too"),
+    (
+        'pair = "be-zelfmoordlijn-1813"\n',
+        "",
+        "pair: 'be-centre-prevention-suicide' must name 'be-zelfmoordlijn-1813' as its pair too",
+    ),
     ('source = "https://www.antigifcentrum.be/over-ons"', 'source = "Public listing of helplines"', "source: "),
     ('hours.en = "Every evening"\n', "", "chat.hours: give the hours in every language of the site; missing: en"),
-    ('notes.fr = "Pour les enfants et les jeunes."\nnotes.en = "For children and young people."\nsource = "https://www.benjamindalle',
-     'source = "https://www.benjamindalle', "notes: give the notes in every language of the site; missing: fr, en"),
-]  # fmt: skip
+    (
+        'notes.fr = "Pour les enfants et les jeunes."\nnotes.en = "For children and young people."\nsource = "https://www.benjamindalle',
+        'source = "https://www.benjamindalle',
+        "notes: give the notes in every language of the site; missing: fr, en",
+    ),
+]
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), BAD_CRISIS_LINES)
-def test_a_bad_crisis_line_is_refused_whole(workspace: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
-                                            old: str, new: str, expected: str) -> None:  # fmt: skip
+def test_a_bad_crisis_line_is_refused_whole(
+    workspace: tuple[Path, Path], capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str
+) -> None:
     data, database = workspace
     before = _dump(database)
     lines = data / "crisis_lines.toml"
@@ -120,7 +144,11 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pa
 
 # (file, text, the start of the expected message after "file:")
 BAD_FILES = [
-    ("groups/bad.toml", GOOD.replace('name = "A good group"', 'name = "unclosed'), "3: (syntax): this is not valid TOML"),
+    (
+        "groups/bad.toml",
+        GOOD.replace('name = "A good group"', 'name = "unclosed'),
+        "3: (syntax): this is not valid TOML",
+    ),
     ("groups/bad.toml", GOOD + 'colour = "red"\n', "1: colour: unknown field colour"),
     ("groups/bad.toml", GOOD.replace('kind = "support_group"\n', ""), "1: kind: the field kind is required"),
     ("groups/bad.toml", GOOD.replace('kind = "support_group"', 'kind = "club"'), "4: kind: 'club' is not one of"),

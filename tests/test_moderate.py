@@ -20,7 +20,7 @@ from server import db, loader, moderation, moderators, search
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import DATA, soup
-from tests.test_submit import GOOD
+from tests.helpers.data import GOOD
 
 HTTPS = "https://127.0.0.1"  # the session cookie is Secure (and __Host-): a browser sends it over https only
 PASSWORD = "correct horse battery staple"
@@ -43,14 +43,14 @@ class Moderator:
         assert field is not None, f"no CSRF token on {url}"
         return str(field["value"])
 
-    def sign_in(self, password: str = PASSWORD, code: str | None = None):  # noqa: ANN201
+    def sign_in(self, password: str = PASSWORD, code: str | None = None):
         token = self.csrf("/moderate/sign-in")
         return self.client.post(
             "/moderate/sign-in",
             data={"name": self.name, "password": password, "code": code or self.code(), "_csrf_token": token},
         )
 
-    def post(self, url: str, data: dict[str, object], page: str | None = None):  # noqa: ANN201
+    def post(self, url: str, data: dict[str, object], page: str | None = None):
         token = self.csrf(page or "/moderate")
         return self.client.post(url, data={**data, "_csrf_token": token})
 
@@ -87,7 +87,7 @@ def _rows(path: Path, sql: str, *args: object) -> list[tuple]:
         conn.close()
 
 
-def _cookie_headers(response) -> list[str]:  # noqa: ANN001
+def _cookie_headers(response) -> list[str]:
     return response.headers.get_list("set-cookie")
 
 
@@ -96,8 +96,13 @@ def _cookie_headers(response) -> list[str]:  # noqa: ANN001
 
 def test_pages_need_a_session(site: tuple[TestClient, Path]) -> None:
     client, _ = site
-    for url in ("/moderate", "/moderate/listings", "/moderate/audit", "/moderate/submissions/1",
-                "/moderate/listings/be-trefpunt-zelfhulp"):  # fmt: skip
+    for url in (
+        "/moderate",
+        "/moderate/listings",
+        "/moderate/audit",
+        "/moderate/submissions/1",
+        "/moderate/listings/be-trefpunt-zelfhulp",
+    ):
         response = client.get(url, follow_redirects=False)
         assert response.status_code == 303, url
         assert response.headers["location"].startswith("/moderate/sign-in")
@@ -228,7 +233,9 @@ def test_sign_out_closes_the_session(mod: Moderator) -> None:
     response = mod.post("/moderate/sign-out", {}, page="/moderate")
     assert response.url.path == "/moderate/sign-in"
     # Browsers ignore a __Host- cookie without Secure and Path=/, also when it is meant to expire the old one.
-    expired = next(h for h in response.history[0].headers.get_list("set-cookie") if h.startswith("__Host-kring-session="))
+    expired = next(
+        h for h in response.history[0].headers.get_list("set-cookie") if h.startswith("__Host-kring-session=")
+    )
     assert "secure" in expired.lower() and "path=/" in expired.lower() and "max-age=0" in expired.lower()
     assert "__Host-kring-session" not in mod.client.cookies
     assert _rows(mod.path, "SELECT 1 FROM session") == []
@@ -321,7 +328,9 @@ def test_submit_moderate_live(mod: Moderator) -> None:
     values = _form(page.text)
     assert values["name"] == "Praatcafe Veerkracht Gent" and values["place_id"] == "be-gent"  # guessed from "Gent"
     values["name"] = "Praatcafé Veerkracht"  # the moderator corrects the name
-    response = mod.post(f"/moderate/submissions/{submission_id}/approve", values, page=f"/moderate/submissions/{submission_id}")
+    response = mod.post(
+        f"/moderate/submissions/{submission_id}/approve", values, page=f"/moderate/submissions/{submission_id}"
+    )
     assert response.status_code == 200
     assert response.url.path == "/moderate/listings/praatcafe-veerkracht"
 
@@ -332,7 +341,7 @@ def test_submit_moderate_live(mod: Moderator) -> None:
         ("approved", "ilse", "praatcafe-veerkracht")
     ]
 
-    client.app.state.catalog._checked = 0  # noqa: SLF001 (look at the data version now, not in 2 s)
+    client.app.state.catalog._checked = 0
     found = soup(client.get("/en/groups", params={"q": "veerkracht"}).text)
     assert [a["href"] for a in found.select("li.listing h2 a")] == ["/en/groups/praatcafe-veerkracht"]
     near = soup(client.get("/en/groups", params={"near": "be-gent", "within": "5", "q": "praatcafe"}).text)
@@ -352,8 +361,14 @@ def test_approve_with_bad_fields_stores_nothing(mod: Moderator) -> None:
     url = f"/moderate/submissions/{submission_id}"
     values = _form(mod.client.get(url).text)
     before = _rows(mod.path, "SELECT count(*) FROM listing")
-    for change in ({"name": ""}, {"source": ""}, {"place_id": "nowhere"}, {"description_lang": "xx"},
-                   {"email": "not an address", "website": "", "phone": ""}, {"kind": "party"}):  # fmt: skip
+    for change in (
+        {"name": ""},
+        {"source": ""},
+        {"place_id": "nowhere"},
+        {"description_lang": "xx"},
+        {"email": "not an address", "website": "", "phone": ""},
+        {"kind": "party"},
+    ):
         response = mod.post(f"{url}/approve", {**values, **change}, page=url)
         assert response.status_code == 400, change
         assert soup(response.text).select(".field-error"), change
@@ -379,7 +394,7 @@ def test_reject_needs_a_reason_and_keeps_it(mod: Moderator) -> None:
 
 def test_mark_checked_and_edit_a_listing_from_the_data_files(mod: Moderator) -> None:
     conn = db.connect(mod.path)
-    group_id, old_date = conn.execute("SELECT id, last_checked FROM listing WHERE origin = 'data' ORDER BY id").fetchone()
+    group_id, _ = conn.execute("SELECT id, last_checked FROM listing WHERE origin = 'data' ORDER BY id").fetchone()
     conn.close()
     conn = sqlite3.connect(mod.path)
     conn.execute("UPDATE listing SET last_checked = '2024-01-01' WHERE id = ?", (group_id,))
@@ -421,8 +436,12 @@ def test_load_keeps_a_later_checked_date(mod: Moderator) -> None:
 
 def test_reports_are_listed_and_closed(mod: Moderator) -> None:
     client = mod.client
-    response = client.post("/en/groups/be-trefpunt-zelfhulp/report", data={"reason": "closed", "details": "Stopped in May."},
-                           headers={"origin": HTTPS}, follow_redirects=False)  # fmt: skip
+    response = client.post(
+        "/en/groups/be-trefpunt-zelfhulp/report",
+        data={"reason": "closed", "details": "Stopped in May."},
+        headers={"origin": HTTPS},
+        follow_redirects=False,
+    )
     mod.sign_in()
     queue = soup(client.get("/moderate").text)
     assert "Stopped in May." in queue.get_text()
@@ -462,8 +481,14 @@ def test_every_moderator_page_in_three_languages(mod: Moderator) -> None:
     submission_id = _submit(mod.client)
     mod.sign_in()
     for lang, title in (("nl", "Moderatie"), ("fr", "Modération"), ("en", "Moderation")):
-        for url in ("/moderate", "/moderate/listings", "/moderate/audit", f"/moderate/submissions/{submission_id}",
-                    "/moderate/listings/be-trefpunt-zelfhulp", "/moderate/sign-in"):  # fmt: skip
+        for url in (
+            "/moderate",
+            "/moderate/listings",
+            "/moderate/audit",
+            f"/moderate/submissions/{submission_id}",
+            "/moderate/listings/be-trefpunt-zelfhulp",
+            "/moderate/sign-in",
+        ):
             response = mod.client.get(url, params={"lang": lang})
             assert response.status_code == 200, url
             html = soup(response.text)
@@ -472,7 +497,6 @@ def test_every_moderator_page_in_three_languages(mod: Moderator) -> None:
             assert not re.search(r"\{\{|\{%", response.text)
         nav = soup(mod.client.get("/moderate", params={"lang": lang}).text).find("nav", class_="moderate-nav")
         assert nav["aria-label"].startswith(title[:5])
-
 
 
 def test_editing_one_language_keeps_the_others(mod: Moderator) -> None:

@@ -53,7 +53,10 @@ def test_pages_render_in_each_language_with_a_switch_to_the_same_page(client, la
     # The crisis button is on every page but the crisis page itself; the crisis link comes second everywhere.
     button = page.select_one("a.crisis-button")
     assert (button is None) if path == "/crisis" else button["href"] == f"/{lang}/crisis"
-    assert [a["href"] for a in page.select("a.skip")] == ["#main", "#numbers" if path == "/crisis" else f"/{lang}/crisis"]
+    assert [a["href"] for a in page.select("a.skip")] == [
+        "#main",
+        "#numbers" if path == "/crisis" else f"/{lang}/crisis",
+    ]
     # hreflang links are absolute (the request's own origin when KRING_PUBLIC_URL is not set), with x-default.
     alternates = {link["hreflang"]: link["href"] for link in page.select("link[rel=alternate]")}
     assert set(alternates) == {*LANGS, "x-default"}
@@ -85,7 +88,9 @@ def test_a_public_url_that_is_no_origin_is_refused() -> None:
 
     with pytest.raises(SystemExit, match="KRING_PUBLIC_URL"):
         Settings.from_env({"KRING_PUBLIC_URL": "kring.example.org/path"})
-    assert Settings.from_env({"KRING_PUBLIC_URL": "https://kring.example.org/"}).public_url == "https://kring.example.org"
+    assert (
+        Settings.from_env({"KRING_PUBLIC_URL": "https://kring.example.org/"}).public_url == "https://kring.example.org"
+    )
 
 
 def test_pages_are_really_translated(client) -> None:
@@ -234,16 +239,25 @@ def test_crisis_page_shows_both_countries_with_tel_links(client, real_data) -> N
 
 
 def test_the_crisis_buttons_say_what_the_data_says_in_each_language(client) -> None:
-    expected = {"nl": ("Nederlands", "Gratis", "Dag en nacht"), "fr": ("Néerlandais", "Gratuit", "Jour et nuit"),
-                "en": ("Dutch", "Free", "Day and night")}  # fmt: skip
+    expected = {
+        "nl": ("Nederlands", "Gratis", "Dag en nacht"),
+        "fr": ("Néerlandais", "Gratuit", "Jour et nuit"),
+        "en": ("Dutch", "Free", "Day and night"),
+    }
     for lang, words in expected.items():
         page = soup(client.get(f"/{lang}/crisis").text)
         button = page.select_one("a.call.big[href='tel:1813']")
         assert button.select_one(".number").text.strip().endswith("1813")
         assert button.select_one(".when").text.split(" · ") == list(words)
         suicide = button.find_parent(class_="urgent").h3.text
-        assert suicide == {"nl": "Als je aan zelfmoord denkt", "fr": "Si tu penses au suicide",
-                           "en": "If you think about suicide"}[lang]  # fmt: skip
+        assert (
+            suicide
+            == {
+                "nl": "Als je aan zelfmoord denkt",
+                "fr": "Si tu penses au suicide",
+                "en": "If you think about suicide",
+            }[lang]
+        )
         # Chat hours are the chat's own, not the phone's.
         chat = page.select_one("#crisis-be .urgent a.chat")
         assert chat.select_one(".when").text.split(" · ")[-1] != words[2]
@@ -255,7 +269,10 @@ def test_the_country_switch_works_without_javascript(client) -> None:
     page = soup(client.get("/en/crisis?country=NL").text)
     assert [s["data-country"] for s in page.select(".countries > section.country")] == ["NL", "BE"]
     assert page.select_one(".country-switch a[aria-current]")["data-country-choice"] == "NL"
-    assert [a["href"] for a in page.select(".country-switch a")] == ["/en/crisis?country=BE#numbers", "/en/crisis?country=NL#numbers"]
+    assert [a["href"] for a in page.select(".country-switch a")] == [
+        "/en/crisis?country=BE#numbers",
+        "/en/crisis?country=NL#numbers",
+    ]
     odd = client.get("/nl/crisis?country=<b>xx</b>")
     assert odd.status_code == 200
     page = soup(odd.text)
@@ -278,8 +295,21 @@ def test_api_groups_and_crisis_lines_are_in_the_openapi_schema(client) -> None:
     schema = client.get("/schema/openapi.json").json()
     assert {"/api/v1/groups", "/api/v1/groups/{group_id}", "/api/v1/crisis-lines"} <= set(schema["paths"])
     params = {p["name"] for p in schema["paths"]["/api/v1/groups"]["get"]["parameters"]}
-    assert {"q", "kind", "theme", "format", "near", "within", "lang", "led_by", "cost", "access", "audience",
-            "membership", "page"} <= params  # fmt: skip
+    assert {
+        "q",
+        "kind",
+        "theme",
+        "format",
+        "near",
+        "within",
+        "lang",
+        "led_by",
+        "cost",
+        "access",
+        "audience",
+        "membership",
+        "page",
+    } <= params
 
 
 def test_api_group_and_crisis_lines_decode_as_the_models(client, real_data) -> None:
@@ -307,7 +337,9 @@ def test_html_is_compressed_and_static_assets_are_immutable(client) -> None:
     assert "immutable" in asset.headers["cache-control"] and "max-age=31536000" in asset.headers["cache-control"]
 
 
-@pytest.mark.parametrize("url", ["/", "/en/", "/en/groups", "/nl/crisis", "/api/v1/groups", "/xx/", "/static/css/kring.css"])
+@pytest.mark.parametrize(
+    "url", ["/", "/en/", "/en/groups", "/nl/crisis", "/api/v1/groups", "/xx/", "/static/css/kring.css"]
+)
 def test_security_headers_on_every_response(client, url: str) -> None:
     headers = client.get(url, follow_redirects=False).headers
     csp = headers["content-security-policy"]

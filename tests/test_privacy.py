@@ -15,8 +15,19 @@ from server.settings import Settings
 from tests import observatory
 from tests.conftest import BASE_URL, ROOT
 
-PAGES = ["/", "/groups", "/groups?kind=orientation", "/groups/be-psybru", "/crisis", "/start", "/guide",
-         "/guide/questions", "/saved", "/about", "/offline"]  # fmt: skip
+PAGES = [
+    "/",
+    "/groups",
+    "/groups?kind=orientation",
+    "/groups/be-psybru",
+    "/crisis",
+    "/start",
+    "/guide",
+    "/guide/questions",
+    "/saved",
+    "/about",
+    "/offline",
+]
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr", "en"])
@@ -54,8 +65,12 @@ def test_the_server_logs_neither_addresses_nor_query_strings(real_db: Path) -> N
 
     process, base = start_server(real_db)
     try:
-        for url in ("/en/groups?q=secretword", "/en/groups/results?q=secretword&kind=nope", "/xx/secretword?q=secretword",
-                    "/api/v1/groups?q=secretword&page=abc"):  # fmt: skip
+        for url in (
+            "/en/groups?q=secretword",
+            "/en/groups/results?q=secretword&kind=nope",
+            "/xx/secretword?q=secretword",
+            "/api/v1/groups?q=secretword&page=abc",
+        ):
             try:
                 urllib.request.urlopen(f"{base}{url}")
             except OSError:

@@ -38,19 +38,35 @@ def test_numpy_and_plain_distances_agree() -> None:
     lon = np.array([rng.uniform(2.5, 7.2) for _ in range(5000)] + [math.nan])
     got = search.tenths_np(50.85, 4.35, lat, lon)
     assert got[-1] == -1
-    assert [int(t) for t in got[:-1]] == [search.tenths(50.85, 4.35, a, b) for a, b in zip(lat[:-1], lon[:-1])]
+    assert [int(t) for t in got[:-1]] == [
+        search.tenths(50.85, 4.35, a, b) for a, b in zip(lat[:-1], lon[:-1], strict=True)
+    ]
 
 
 def test_parse_keeps_good_values_and_reports_each_bad_one() -> None:
-    items = [("kind", "support_group"), ("kind", "club"), ("lang", "nl"), ("lang", "xx"), ("page", "0"),
-             ("near", "be-gent"), ("within", "7"), ("utm_source", "x"), ("q", "rouw"), ("q", "again")]  # fmt: skip
+    items = [
+        ("kind", "support_group"),
+        ("kind", "club"),
+        ("lang", "nl"),
+        ("lang", "xx"),
+        ("page", "0"),
+        ("near", "be-gent"),
+        ("within", "7"),
+        ("utm_source", "x"),
+        ("q", "rouw"),
+        ("q", "again"),
+    ]
     filters, problems = search.parse_filters(items, place_ids={"be-gent"})
     assert filters.kind == ("support_group",) and filters.lang == ("nl",) and filters.near == "be-gent"
     assert filters.page == 1 and filters.within is None and filters.q == "rouw"
     assert {(p.param, p.problem) for p in problems} == {
-        ("kind", "unknown_value"), ("lang", "unknown_value"), ("page", "not_a_page"),
-        ("within", "not_a_distance"), ("utm_source", "unknown_param"), ("q", "repeated"),
-    }  # fmt: skip
+        ("kind", "unknown_value"),
+        ("lang", "unknown_value"),
+        ("page", "not_a_page"),
+        ("within", "not_a_distance"),
+        ("utm_source", "unknown_param"),
+        ("q", "repeated"),
+    }
 
 
 def test_canonical_parameters_read_back_the_same() -> None:

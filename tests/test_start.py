@@ -22,7 +22,13 @@ CASES = [
     ({"now": "very_bad"}, [], "support-group-or-therapy", True),
     (
         {"now": "very_bad", "talk": "peers", "pace": "calm", "where": "online", "speak": "en"},
-        [("kind", "support_group"), ("kind", "talk_circle"), ("membership", "open"), ("format", "online"), ("lang", "en")],
+        [
+            ("kind", "support_group"),
+            ("kind", "talk_circle"),
+            ("membership", "open"),
+            ("format", "online"),
+            ("lang", "en"),
+        ],
         "your-first-time",
         True,
     ),
@@ -52,7 +58,10 @@ def test_the_page_shows_the_suggestion_and_keeps_nothing(client, lang: str) -> N
     assert response.headers["cache-control"] == "no-store" and "set-cookie" not in response.headers
     page = soup(response.text)
     assert not page.select_one("#suggestion").has_attr("hidden")
-    assert page.select_one("#suggest-finder")["href"] == f"/{lang}/groups?kind=support_group&kind=talk_circle&format=online"
+    assert (
+        page.select_one("#suggest-finder")["href"]
+        == f"/{lang}/groups?kind=support_group&kind=talk_circle&format=online"
+    )
     assert page.select_one("#suggest-crisis").has_attr("hidden")
     assert not [key for key in client.app.page_cache.entries if key[2].endswith("/start") and key[3]]
 

@@ -16,19 +16,7 @@ from server import submit
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import BASE_URL, soup
-
-GOOD = {
-    "name": "Praatgroep voor mantelzorgers",
-    "kind": "talk_circle",
-    "country": "BE",
-    "format": "in_person",
-    "city": "Gent",
-    "postcode": "9000",
-    "description": "A monthly talk circle for people who care for someone close to them.",
-    "themes": ["relatives", "loneliness"],
-    "languages": ["nl"],
-    "email": "contact@example.org",
-}
+from tests.helpers.data import GOOD
 
 
 @pytest.fixture
@@ -70,7 +58,12 @@ BAD = [
     ("wrong kind", {"kind": "club"}, "kind", "choice"),
     ("wrong theme", {"themes": ["relatives", "astrology"]}, "themes", "choice"),
     ("wrong country", {"country": "FR"}, "country", "choice"),
-    ("script tag", {"description": "Welcome! <script>alert('hi')</script> every Monday evening."}, "description", "markup"),
+    (
+        "script tag",
+        {"description": "Welcome! <script>alert('hi')</script> every Monday evening."},
+        "description",
+        "markup",
+    ),
     ("html in name", {"name": "<b>Best group</b>"}, "name", "markup"),
     ("invalid url", {"website": "javascript:alert(1)"}, "website", "form"),
     ("plain http url", {"website": "http://example.org"}, "website", "form"),
@@ -85,7 +78,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("case", "change", "field", "problem"), BAD, ids=[b[0] for b in BAD])
-def test_bad_input_gets_a_field_error_and_stores_nothing(app_db, case: str, change: dict, field: str, problem: str) -> None:
+def test_bad_input_gets_a_field_error_and_stores_nothing(
+    app_db, case: str, change: dict, field: str, problem: str
+) -> None:
     client, path = app_db
     response = client.post("/en/submit", data={**GOOD, **change})
     assert response.status_code == 400, case
@@ -136,11 +131,19 @@ def test_the_honeypot_thanks_a_bot_and_stores_nothing(app_db) -> None:
 def test_reports_are_stored_and_bad_reasons_refused(app_db) -> None:
     client, path = app_db
     assert client.post("/fr/groups/be-psybru/report", data={"reason": "nope"}).status_code == 400
-    assert client.post("/fr/groups/be-psybru/report", data={"reason": "closed", "details": "<script>x</script>"}).status_code == 400
+    assert (
+        client.post(
+            "/fr/groups/be-psybru/report", data={"reason": "closed", "details": "<script>x</script>"}
+        ).status_code
+        == 400
+    )
     assert client.post("/fr/groups/no-such-group/report", data={"reason": "closed"}).status_code == 404
     assert stored(path, "report") == []
-    response = client.post("/fr/groups/be-psybru/report", data={"reason": "wrong_number", "details": "Le site a changé."},
-                           follow_redirects=False)  # fmt: skip
+    response = client.post(
+        "/fr/groups/be-psybru/report",
+        data={"reason": "wrong_number", "details": "Le site a changé."},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/fr/groups/be-psybru/reported"
     assert stored(path, "report") == ["wrong_number"]
 

@@ -27,7 +27,9 @@ GREEN, CREAM, RUST, ROSE = "#2f5d50", "#f6f1ea", "#8a3b2e", "#fbeae4"
 def mark(colour: str) -> str:
     """Kring's mark: chairs in a circle."""
     dots = "".join(f'<circle cx="{x}" cy="{y}" r="7"/>' for x, y in ((50, 20), (80, 50), (50, 80), (20, 50)))
-    return f'<g fill="{colour}">{dots}</g><circle cx="50" cy="50" r="22" fill="none" stroke="{colour}" stroke-width="5"/>'
+    return (
+        f'<g fill="{colour}">{dots}</g><circle cx="50" cy="50" r="22" fill="none" stroke="{colour}" stroke-width="5"/>'
+    )
 
 
 def svg(size: int, body: str, background: str, *, radius: float = 0.0, scale: float = 1.0) -> str:

@@ -76,8 +76,11 @@ def _render(request: Request, template: str, status_code: int = 200, **context: 
     page = web.page_context(request, lang)
     page["switch"] = [(code, name, f"{request.url.path}?lang={code}") for code, name in i18n.KNOWN_LOCALES.items()]
     page["alternates"] = []  # moderator pages are for no search engine
-    return Template(template, context={**page, "moderator": None, "problem_texts": PROBLEMS, "status_labels": STATUS,
-                                       **context}, status_code=status_code)  # fmt: skip
+    return Template(
+        template,
+        context={**page, "moderator": None, "problem_texts": PROBLEMS, "status_labels": STATUS, **context},
+        status_code=status_code,
+    )
 
 
 async def _db(request: Request, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -124,8 +127,14 @@ def _to_sign_in(request: Request, exc: Exception) -> Response[Any]:
 
 @get("/sign-in", name="moderate_sign_in")
 async def sign_in_form(request: Request) -> Template:
-    return _render(request, "moderate/sign_in.html", expired=bool(request.query_params.get("expired")), outcome=None,
-                   name="", minutes=None)
+    return _render(
+        request,
+        "moderate/sign_in.html",
+        expired=bool(request.query_params.get("expired")),
+        outcome=None,
+        name="",
+        minutes=None,
+    )
 
 
 @post("/sign-in", name="moderate_sign_in_post", request_max_body_size=MAX_BODY)
@@ -139,8 +148,15 @@ async def sign_in(request: Request) -> Response[Any]:
         minutes = None
         if result.locked_until:
             minutes = max(1, -(-int((result.locked_until - moderation.now()).total_seconds()) // 60))
-        return _render(request, "moderate/sign_in.html", status_code=403 if minutes else 400, outcome=result.outcome,
-                       minutes=minutes, name=name, expired=False)  # fmt: skip
+        return _render(
+            request,
+            "moderate/sign_in.html",
+            status_code=403 if minutes else 400,
+            outcome=result.outcome,
+            minutes=minutes,
+            name=name,
+            expired=False,
+        )
     old = request.cookies.get(SESSION)
     if old:  # a new session id at every sign-in: whatever session this browser had is closed
         await _db(request, lambda conn: moderation.sign_out(conn, old))
@@ -167,13 +183,25 @@ async def queue(request: Request) -> Template:
     who = await _moderator(request)
     submissions, reports, listings = await _db(
         request,
-        lambda conn: (moderation.pending_submissions(conn), moderation.pending_reports(conn), moderation.listings(conn)),
+        lambda conn: (
+            moderation.pending_submissions(conn),
+            moderation.pending_reports(conn),
+            moderation.listings(conn),
+        ),
     )
     today = search.today()
     stale = [(g, origin) for g, origin in listings if g.status == "active" and search.is_stale(g.last_checked, today)]
-    return _render(request, "moderate/queue.html", moderator=who, submissions=submissions, reports=reports,
-                   stale=stale, names={g.id: g.name for g, _ in listings}, reasons=submit.REPORT_REASONS,
-                   done=request.query_params.get("done"))  # fmt: skip
+    return _render(
+        request,
+        "moderate/queue.html",
+        moderator=who,
+        submissions=submissions,
+        reports=reports,
+        stale=stale,
+        names={g.id: g.name for g, _ in listings},
+        reasons=submit.REPORT_REASONS,
+        done=request.query_params.get("done"),
+    )
 
 
 @get("/listings", name="moderate_listings")
@@ -190,8 +218,9 @@ async def audit(request: Request) -> Template:
     return _render(request, "moderate/audit.html", moderator=who, entries=entries, actions=ACTIONS)
 
 
-def _read_form(items: list[tuple[str, str]], snapshot_places: dict[str, Any]
-               ) -> tuple[submit.GroupSubmission | None, moderation.Changes | None, dict[str, str], dict[str, Any]]:  # fmt: skip
+def _read_form(
+    items: list[tuple[str, str]], snapshot_places: dict[str, Any]
+) -> tuple[submit.GroupSubmission | None, moderation.Changes | None, dict[str, str], dict[str, Any]]:
     """The organizer's fields (checked exactly as on /submit) and the moderator's own ones."""
     group, problems, typed = submit.check(items, submit.ListingForm)
     extra = {k: v.strip() for k, v in items if k in ("description_lang", "source", "place_id", "status")}
@@ -210,8 +239,12 @@ def _read_form(items: list[tuple[str, str]], snapshot_places: dict[str, Any]
         problems["city"] = "place"
     if problems or group is None:
         return None, None, problems, typed
-    changes = moderation.Changes(description_lang=extra["description_lang"], source=source, place_id=place_id,
-                                 status=extra.get("status", "active"))  # fmt: skip
+    changes = moderation.Changes(
+        description_lang=extra["description_lang"],
+        source=source,
+        place_id=place_id,
+        status=extra.get("status", "active"),
+    )
     return group, changes, {}, typed
 
 
@@ -247,12 +280,28 @@ async def submission_page(request: Request, submission_id: FromPath[int]) -> Tem
     return _submission_page(request, who, found, values, {}, snapshot)
 
 
-def _submission_page(request: Request, who: str, found: moderation.Submission, values: dict[str, Any],
-                     problems: dict[str, str], snapshot: Snapshot, status_code: int = 200, reject_problem: str = "") -> Template:  # fmt: skip
+def _submission_page(
+    request: Request,
+    who: str,
+    found: moderation.Submission,
+    values: dict[str, Any],
+    problems: dict[str, str],
+    snapshot: Snapshot,
+    status_code: int = 200,
+    reject_problem: str = "",
+) -> Template:
     lang = _lang(request)
-    return _render(request, "moderate/submission.html", status_code=status_code, moderator=who, item=found,
-                   values=values, problems=problems, places=place_options(snapshot, lang),
-                   reject_problem=reject_problem)  # fmt: skip
+    return _render(
+        request,
+        "moderate/submission.html",
+        status_code=status_code,
+        moderator=who,
+        item=found,
+        values=values,
+        problems=problems,
+        places=place_options(snapshot, lang),
+        reject_problem=reject_problem,
+    )
 
 
 @post("/submissions/{submission_id:int}/approve", name="moderate_approve", request_max_body_size=MAX_BODY)
@@ -263,8 +312,9 @@ async def approve(request: Request, submission_id: FromPath[int]) -> Response[An
         return _submission_page(request, who, found, typed, problems, snapshot, status_code=400)
     today = search.today()
     try:
-        listing_id = await _db(request, lambda conn: moderation.approve(conn, who, submission_id, group, changes,
-                                                                         snapshot.places, today))  # fmt: skip
+        listing_id = await _db(
+            request, lambda conn: moderation.approve(conn, who, submission_id, group, changes, snapshot.places, today)
+        )
     except moderation.Gone:
         return _to(request, "/moderate", done="gone")
     return _to(request, f"/moderate/listings/{listing_id}", done="approved")
@@ -300,13 +350,32 @@ async def listing_page(request: Request, listing_id: FromPath[str]) -> Template:
     return await _listing_page(request, who, group, origin, values, {}, snapshot)
 
 
-async def _listing_page(request: Request, who: str, group: models.Group, origin: str, values: dict[str, Any],
-                        problems: dict[str, str], snapshot: Snapshot, status_code: int = 200) -> Template:  # fmt: skip
+async def _listing_page(
+    request: Request,
+    who: str,
+    group: models.Group,
+    origin: str,
+    values: dict[str, Any],
+    problems: dict[str, str],
+    snapshot: Snapshot,
+    status_code: int = 200,
+) -> Template:
     reports = await _db(request, lambda conn: moderation.pending_reports(conn, group.id))
-    return _render(request, "moderate/listing.html", status_code=status_code, moderator=who, group=group,
-                   origin=origin, values=values, problems=problems, places=place_options(snapshot, _lang(request)),
-                   reports=reports, reasons=submit.REPORT_REASONS, done=request.query_params.get("done"),
-                   stale=search.is_stale(group.last_checked, search.today()))  # fmt: skip
+    return _render(
+        request,
+        "moderate/listing.html",
+        status_code=status_code,
+        moderator=who,
+        group=group,
+        origin=origin,
+        values=values,
+        problems=problems,
+        places=place_options(snapshot, _lang(request)),
+        reports=reports,
+        reasons=submit.REPORT_REASONS,
+        done=request.query_params.get("done"),
+        stale=search.is_stale(group.last_checked, search.today()),
+    )
 
 
 @post("/listings/{listing_id:str}", name="moderate_edit", request_max_body_size=MAX_BODY)
@@ -356,15 +425,33 @@ def _no_store(response: Response[Any]) -> Response[Any]:
 
 
 def router(secret: str) -> Router:
-    csrf = CSRFConfig(secret=secret, cookie_name=CSRF, cookie_secure=True, cookie_httponly=True,
-                      cookie_samesite="strict", cookie_path="/")  # fmt: skip
+    csrf = CSRFConfig(
+        secret=secret,
+        cookie_name=CSRF,
+        cookie_secure=True,
+        cookie_httponly=True,
+        cookie_samesite="strict",
+        cookie_path="/",
+    )
     return Router(
         path="/moderate",
-        route_handlers=[sign_in_form, sign_in, sign_out, queue, all_listings, audit, submission_page, approve, reject,
-                        listing_page, edit, check, close_report],  # fmt: skip
+        route_handlers=[
+            sign_in_form,
+            sign_in,
+            sign_out,
+            queue,
+            all_listings,
+            audit,
+            submission_page,
+            approve,
+            reject,
+            listing_page,
+            edit,
+            check,
+            close_report,
+        ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         exception_handlers={NotAuthorizedException: _to_sign_in},
         after_request=_no_store,
         include_in_schema=False,
     )
-

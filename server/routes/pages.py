@@ -33,7 +33,10 @@ def render(request: Request, lang: str, template: str, **context: Any) -> Templa
     push_url = context.pop("push_url", None)
     headers = context.pop("headers", None)
     return HTMXTemplate(
-        template_name=template, context={**web.page_context(request, lang), **context}, push_url=push_url, headers=headers
+        template_name=template,
+        context={**web.page_context(request, lang), **context},
+        push_url=push_url,
+        headers=headers,
     )
 
 
@@ -118,8 +121,9 @@ def group_page(request: Request, lang: str, listing: Listing, snapshot: Snapshot
     A stale or even hidden listing keeps its page (with a note), so that links and saved groups keep working.
     """
     stale = search.is_stale(listing.group.last_checked, search.today())
-    return render(request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot, stale=stale,
-                  **extra)  # fmt: skip
+    return render(
+        request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot, stale=stale, **extra
+    )
 
 
 # The crisis page's first screen: big call buttons for these kinds; the other lines follow, grouped by need.
@@ -166,8 +170,13 @@ def chosen_country(request: Request) -> tuple[models.Country, str | None]:
 async def crisis(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
     country, ignored = chosen_country(request)
-    return render(request, lang, "pages/crisis.html", sections=crisis_sections(snapshot.crisis_lines, country),
-                  ignored_country=ignored)  # fmt: skip
+    return render(
+        request,
+        lang,
+        "pages/crisis.html",
+        sections=crisis_sections(snapshot.crisis_lines, country),
+        ignored_country=ignored,
+    )
 
 
 @get("/start", name="start")

@@ -58,7 +58,9 @@ async def manifest(lang: str = Parameter(default=i18n.DEFAULT, pattern="^(nl|fr|
         "id": "/",
         "name": "Kring",
         "short_name": "Kring",
-        "description": _("Find a support group, a talk circle or group psychotherapy in Belgium and the Netherlands. Crisis numbers on every page."),
+        "description": _(
+            "Find a support group, a talk circle or group psychotherapy in Belgium and the Netherlands. Crisis numbers on every page."
+        ),
         "lang": lang,
         "start_url": f"/{lang}/",
         "scope": "/",

@@ -57,8 +57,9 @@ async def submit_send(request: Request, lang: FromPath[str]) -> Template | Redir
         return Redirect(f"/{lang}/submit/thanks", status_code=303)
     submission, problems, typed = submit.check(items)
     if submission is None:
-        response = render(request, lang, "pages/submit.html", values=typed, problems=problems,
-                          problem_texts=submit.PROBLEMS)  # fmt: skip
+        response = render(
+            request, lang, "pages/submit.html", values=typed, problems=problems, problem_texts=submit.PROBLEMS
+        )
         response.status_code = 400
         return response
     # In a thread: a write may wait for the lock (a moderator's transaction), and must not stall other visitors.
@@ -85,8 +86,14 @@ async def report(request: Request, lang: FromPath[str], group_id: FromPath[str])
     details = (form.get("details") or "").strip()
     problem = "choice" if reason not in submit.REPORT_REASONS else submit.text_problem(details, max_length=2000)
     if problem:
-        response = group_page(request, lang, listing, snapshot,
-                              report_problem=submit.PROBLEMS[problem], report_values={"reason": reason, "details": details})  # fmt: skip
+        response = group_page(
+            request,
+            lang,
+            listing,
+            snapshot,
+            report_problem=submit.PROBLEMS[problem],
+            report_values={"reason": reason, "details": details},
+        )
         response.status_code = 400
         return response
     await asyncio.to_thread(submit.store_report, str(request.app.state.settings.db), group_id, reason, details)

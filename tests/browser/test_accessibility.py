@@ -8,30 +8,34 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests.browser.conftest import start_server
+from tests.helpers.browser import violations
 
 pytestmark = pytest.mark.browser
-
-AXE = Axe()
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
-
-
-def violations(page: Page) -> str:
-    results = AXE.run(page, options=WCAG)
-    return "" if results.violations_count == 0 else results.generate_report()
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr", "en"])
 @pytest.mark.parametrize(
     "path",
     [
-        "/", "/groups", "/groups/be-psybru", "/crisis", "/about", "/offline", "/groups/nope",
-        "/guide", "/guide/support-group-or-therapy", "/guide/questions", "/start", "/start?now=very_bad&talk=peers", "/saved", "/submit",
+        "/",
+        "/groups",
+        "/groups/be-psybru",
+        "/crisis",
+        "/about",
+        "/offline",
+        "/groups/nope",
+        "/guide",
+        "/guide/support-group-or-therapy",
+        "/guide/questions",
+        "/start",
+        "/start?now=very_bad&talk=peers",
+        "/saved",
+        "/submit",
     ],
-)  # fmt: skip
+)
 def test_no_violations(page: Page, live_server: str, lang: str, path: str) -> None:
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
@@ -60,7 +64,9 @@ def fixture_server(fixture_db: Path) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("dark", [False, True])
-@pytest.mark.parametrize("path", ["/en/groups?near=be-gent&within=100", "/nl/groups/test-gent-stale", "/fr/groups/test-hidden"])
+@pytest.mark.parametrize(
+    "path", ["/en/groups?near=be-gent&within=100", "/nl/groups/test-gent-stale", "/fr/groups/test-hidden"]
+)
 def test_no_violations_where_listings_are_stale(page: Page, fixture_server: str, path: str, dark: bool) -> None:
     page.emulate_media(color_scheme="dark" if dark else "light")
     page.goto(f"{fixture_server}{path}")

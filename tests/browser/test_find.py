@@ -11,7 +11,10 @@ pytestmark = pytest.mark.browser
 
 
 def listed(page: Page) -> list[str]:
-    return [href.rsplit("/", 1)[1] for href in page.locator("#results .listing h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+    return [
+        href.rsplit("/", 1)[1]
+        for href in page.locator("#results .listing h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    ]
 
 
 def test_a_filter_updates_results_in_place_and_the_address(page: Page, live_server: str) -> None:

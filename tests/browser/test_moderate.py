@@ -16,7 +16,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from server import db, moderators
 from tests.browser.conftest import start_server
-from tests.browser.test_accessibility import violations
+from tests.helpers.browser import violations
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -32,9 +32,11 @@ def moderated(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         uri = moderators.add(conn, "ilse", PASSWORD)
         conn.execute(
             "INSERT INTO submission (received, lang, doc) VALUES ('2026-11-20T10:00:00+00:00', 'en', ?)",
-            (b'{"name":"Evening talk circle","kind":"talk_circle","country":"NL","format":"online",'
-             b'"description":"A talk circle online for people who feel lonely in the evening.",'
-             b'"email":"circle@example.org"}',),
+            (
+                b'{"name":"Evening talk circle","kind":"talk_circle","country":"NL","format":"online",'
+                b'"description":"A talk circle online for people who feel lonely in the evening.",'
+                b'"email":"circle@example.org"}',
+            ),
         )
     finally:
         conn.close()
@@ -118,8 +120,13 @@ def test_moderator_pages_have_no_violations(context: BrowserContext, moderated: 
     page.goto(f"{base}/moderate/sign-in?lang={lang}")
     assert violations(page) == ""
     sign_in(page, base, secret)
-    for path in ("/moderate", "/moderate/listings", "/moderate/audit", "/moderate/submissions/1",
-                 "/moderate/listings/be-psybru"):  # fmt: skip
+    for path in (
+        "/moderate",
+        "/moderate/listings",
+        "/moderate/audit",
+        "/moderate/submissions/1",
+        "/moderate/listings/be-psybru",
+    ):
         page.goto(f"{base}{path}?lang={lang}")
         assert violations(page) == "", path
     assert not [m for m in console if "Content Security Policy" in m], console
@@ -161,7 +168,9 @@ def test_from_the_organizers_form_to_the_results(context: BrowserContext, modera
     assert visitor.locator("h1").inner_text() == "Morning walk and talk Leuven"
 
 
-def test_a_visitor_reports_a_change_and_a_moderator_sees_it(context: BrowserContext, moderated: tuple[str, str]) -> None:
+def test_a_visitor_reports_a_change_and_a_moderator_sees_it(
+    context: BrowserContext, moderated: tuple[str, str]
+) -> None:
     base, secret = moderated
     visitor = context.new_page()
     visitor.goto(f"{base}/en/groups/be-psybru")

@@ -19,18 +19,10 @@ from playwright.sync_api import BrowserContext, Page, Playwright, expect
 from bench import synthetic
 from server import i18n, loader, search, web
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_server
-from tests.browser.test_accessibility import violations
 from tests.conftest import DATA, ROOT, build_db, soup
+from tests.helpers.browser import install, violations
 
 pytestmark = pytest.mark.browser
-
-
-def install(page: Page, url: str) -> None:
-    """Open `url` and wait until the worker has precached everything and controls the page."""
-    page.goto(url)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    if not page.evaluate("!!navigator.serviceWorker.controller"):
-        page.wait_for_function("!!navigator.serviceWorker.controller")
 
 
 def answer(html: str) -> tuple[list[tuple[str, bool]], str, dict[str, str]]:
@@ -84,7 +76,10 @@ def test_the_tunnel_journey(persistent: BrowserContext, live_server: str) -> Non
     page.goto(f"{live_server}/en/groups?kind=orientation")
     expect(page.locator(".offline-note")).to_contain_text("You are offline")
     expect(page.locator("#results .listing")).to_have_count(len(online_ids))
-    assert [a.rsplit("/", 1)[1] for a in page.locator("#results .listing h2 a").evaluate_all("l => l.map(a => a.getAttribute('href'))")] == online_ids
+    assert [
+        a.rsplit("/", 1)[1]
+        for a in page.locator("#results .listing h2 a").evaluate_all("l => l.map(a => a.getAttribute('href'))")
+    ] == online_ids
     with page.expect_response(re.compile(r"/results\?")):
         page.locator("#f-format-online").check()
     expect(page).to_have_url(re.compile(r"kind=orientation&format=online"))
@@ -97,7 +92,9 @@ def test_the_tunnel_journey(persistent: BrowserContext, live_server: str) -> Non
     expect(page.locator("a[href='tel:113']")).to_be_visible()
 
 
-def test_the_crisis_page_opens_offline_in_a_context_that_never_opened_it(persistent: BrowserContext, live_server: str) -> None:
+def test_the_crisis_page_opens_offline_in_a_context_that_never_opened_it(
+    persistent: BrowserContext, live_server: str
+) -> None:
     page = persistent.new_page()
     install(page, f"{live_server}/nl/")
     persistent.set_offline(True)
@@ -121,7 +118,9 @@ def test_never_cached_moderator_pages_posts_and_errors(persistent: BrowserContex
 def test_an_update_waits_for_the_person(playwright: Playwright, tmp_path: Path, real_db: Path) -> None:
     port = _free_port()
     first, base = start_server(real_db, port, KRING_RELEASE="one")
-    context = playwright.chromium.launch_persistent_context(tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = playwright.chromium.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS
+    )
     try:
         page = context.new_page()
         install(page, f"{base}/en/groups")
@@ -192,13 +191,20 @@ def test_pages_saved_before_an_update_keep_their_styles_and_scripts_offline(
             page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
             _until(page, "navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
             context.close()
-            context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = playwright.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
             page = context.new_page()
             page.goto(f"{base}/nl/")
         # Release two's worker is in charge.
-        _until(page, "navigator.serviceWorker.getRegistration().then(r => !r.waiting && r.active.state === 'activated'"
-                     " && !!navigator.serviceWorker.controller)")
-        _until(page, f"caches.keys().then(k => k.some(n => n.startsWith('kring-shell-') && !{old_caches!r}.includes(n)))")
+        _until(
+            page,
+            "navigator.serviceWorker.getRegistration().then(r => !r.waiting && r.active.state === 'activated'"
+            " && !!navigator.serviceWorker.controller)",
+        )
+        _until(
+            page, f"caches.keys().then(k => k.some(n => n.startsWith('kring-shell-') && !{old_caches!r}.includes(n)))"
+        )
         cdp = context.new_cdp_session(page)
         cdp.send("Network.clearBrowserCache")
         cdp.detach()
@@ -240,7 +246,9 @@ def synthetic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def offline_page(playwright: Playwright, synthetic_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+def offline_page(
+    playwright: Playwright, synthetic_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Page]:
     context = playwright.chromium.launch_persistent_context(
         tmp_path_factory.mktemp("profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS
     )
@@ -251,7 +259,23 @@ def offline_page(playwright: Playwright, synthetic_server: str, tmp_path_factory
     context.close()
 
 
-WORDS = ["groep", "gr", "g", "angst", "anx", "deuil", "rouw", "praat", "online", "brux", "gent", "zelf", "x", "e", "talk"]
+WORDS = [
+    "groep",
+    "gr",
+    "g",
+    "angst",
+    "anx",
+    "deuil",
+    "rouw",
+    "praat",
+    "online",
+    "brux",
+    "gent",
+    "zelf",
+    "x",
+    "e",
+    "talk",
+]
 PLACES = ["be-brussels", "be-gent", "be-liege", "nl-utrecht", "nl-amsterdam", "be-namur", "nl-groningen"]
 combos = st.fixed_dictionaries(
     {},
@@ -283,7 +307,9 @@ combos = st.fixed_dictionaries(
 def test_offline_answers_are_the_servers(offline_page: Page, synthetic_server: str, combo: dict) -> None:
     from urllib.parse import urlencode
 
-    query = urlencode([(k, v) for k, values in combo.items() for v in (values if isinstance(values, list) else [values])])
+    query = urlencode(
+        [(k, v) for k, values in combo.items() for v in (values if isinstance(values, list) else [values])]
+    )
     url = f"/en/groups/results?{query}"
     with urllib.request.urlopen(f"{synthetic_server}{url}") as response:
         online = answer(response.read().decode())

@@ -8,19 +8,14 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.test_offline import install
+from tests.helpers.browser import EXIT, install, neutral_site
 
 pytestmark = pytest.mark.browser
 
-EXIT = "https://www.wikipedia.org/"  # the default KRING_EXIT_URL
 
-
-def neutral_site(context: BrowserContext) -> None:
-    """The quick exit's neutral site, answered by Playwright: this machine has no internet."""
-    context.route(f"{EXIT}**", lambda route: route.fulfill(status=200, content_type="text/html", body="<title>neutral</title>"))
-
-
-def test_a_whole_journey_stays_on_the_origin_without_csp_violations(persistent: BrowserContext, live_server: str) -> None:
+def test_a_whole_journey_stays_on_the_origin_without_csp_violations(
+    persistent: BrowserContext, live_server: str
+) -> None:
     requests: list[str] = []
     problems: list[str] = []
     persistent.on("request", lambda r: requests.append(r.url))

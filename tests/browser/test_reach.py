@@ -9,16 +9,24 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.test_accessibility import violations
-from tests.browser.test_offline import install
-from tests.browser.test_privacy import neutral_site
+from tests.helpers.browser import install, neutral_site, violations
 
 pytestmark = pytest.mark.browser
 
 LANGS = ("nl", "fr", "en")
 PHONES = [(320, 568), (390, 844)]
 SIZES = [*PHONES, (1280, 800)]
-PAGES = ["/", "/groups", "/groups/be-psybru", "/crisis", "/start", "/guide", "/guide/support-group-or-therapy", "/about", "/submit"]
+PAGES = [
+    "/",
+    "/groups",
+    "/groups/be-psybru",
+    "/crisis",
+    "/start",
+    "/guide",
+    "/guide/support-group-or-therapy",
+    "/about",
+    "/submit",
+]
 SCREENSHOTS = Path(__file__).parent / "screenshots"  # git-ignored: pictures for a person, not for the suite
 URGENT = {"BE": ["112", "1813", "080032123"], "NL": ["112", "113", "08000113"]}
 
@@ -56,7 +64,9 @@ def tel_links_in_first_viewport(page: Page, tels: list[str]) -> None:
 
 @pytest.mark.parametrize("sized", SIZES, indirect=True, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_header_is_one_row_and_the_quick_exit_stays_in_view_on_the_longest_page(sized: BrowserContext, live_server: str, lang: str) -> None:
+def test_the_header_is_one_row_and_the_quick_exit_stays_in_view_on_the_longest_page(
+    sized: BrowserContext, live_server: str, lang: str
+) -> None:
     page = sized.new_page()
     heights = {}
     for path in PAGES:
@@ -64,7 +74,9 @@ def test_the_header_is_one_row_and_the_quick_exit_stays_in_view_on_the_longest_p
         header = page.locator("header.top").bounding_box()
         if page.viewport_size["width"] < 900:  # phones and small tablets: one row, at most 56 px
             assert header["height"] <= 56, (path, header)
-            tops = page.locator("header.top .top-inner > *").evaluate_all("l => l.filter(e => getComputedStyle(e).position !== 'fixed').map(e => Math.round(e.getBoundingClientRect().top))")
+            tops = page.locator("header.top .top-inner > *").evaluate_all(
+                "l => l.filter(e => getComputedStyle(e).position !== 'fixed').map(e => Math.round(e.getBoundingClientRect().top))"
+            )
             assert max(tops) - min(tops) <= 8, (path, tops)  # side by side, not wrapped
         heights[path] = page.evaluate("document.documentElement.scrollHeight")
     longest = max(heights, key=heights.__getitem__)
@@ -78,7 +90,9 @@ def test_the_header_is_one_row_and_the_quick_exit_stays_in_view_on_the_longest_p
 
 @pytest.mark.parametrize("sized", SIZES, indirect=True, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_crisis_page_shows_the_call_buttons_of_the_country_shown_in_its_first_screen(sized: BrowserContext, live_server: str, lang: str) -> None:
+def test_the_crisis_page_shows_the_call_buttons_of_the_country_shown_in_its_first_screen(
+    sized: BrowserContext, live_server: str, lang: str
+) -> None:
     page = sized.new_page()
     page.goto(f"{live_server}/{lang}/crisis")
     expect(page.locator(".countries > section:first-child")).to_have_attribute("data-country", "BE")
@@ -91,7 +105,9 @@ def test_the_crisis_page_shows_the_call_buttons_of_the_country_shown_in_its_firs
     tel_links_in_first_viewport(page, URGENT["NL"])
 
 
-def test_the_country_choice_is_remembered_on_the_device_and_works_offline(persistent: BrowserContext, live_server: str) -> None:
+def test_the_country_choice_is_remembered_on_the_device_and_works_offline(
+    persistent: BrowserContext, live_server: str
+) -> None:
     page = persistent.new_page()
     install(page, f"{live_server}/en/")
     page.goto(f"{live_server}/en/crisis")
@@ -117,7 +133,9 @@ def test_the_country_choice_is_remembered_on_the_device_and_works_offline(persis
 
 
 @pytest.mark.parametrize("sized", SIZES, indirect=True, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_two_tab_presses_reach_the_crisis_numbers_and_three_the_quick_exit(sized: BrowserContext, live_server: str) -> None:
+def test_two_tab_presses_reach_the_crisis_numbers_and_three_the_quick_exit(
+    sized: BrowserContext, live_server: str
+) -> None:
     page = sized.new_page()
     for lang in LANGS:
         for path in PAGES:
@@ -139,7 +157,9 @@ def test_two_tab_presses_reach_the_crisis_numbers_and_three_the_quick_exit(sized
 
 @pytest.mark.parametrize("sized", SIZES, indirect=True, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("path", ["/en/groups", "/fr/crisis", "/nl/groups/be-psybru", "/en/submit"])
-def test_nothing_floating_hides_the_focused_control_or_the_quick_exit(sized: BrowserContext, live_server: str, path: str) -> None:
+def test_nothing_floating_hides_the_focused_control_or_the_quick_exit(
+    sized: BrowserContext, live_server: str, path: str
+) -> None:
     page = sized.new_page()
     page.goto(f"{live_server}{path}")
     seen = 0
@@ -196,7 +216,9 @@ def test_leaving_blanks_the_page_at_once(context: BrowserContext, live_server: s
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("country", ["BE", "NL"])
-def test_no_axe_violation_on_the_crisis_page_with_either_country(page: Page, live_server: str, lang: str, country: str) -> None:
+def test_no_axe_violation_on_the_crisis_page_with_either_country(
+    page: Page, live_server: str, lang: str, country: str
+) -> None:
     page.goto(f"{live_server}/{lang}/crisis")
     page.locator(f"[data-country-choice={country}]").click()
     expect(page.locator(".countries > section:first-child")).to_have_attribute("data-country", country)

@@ -7,8 +7,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.test_offline import install
 from tests.conftest import soup
+from tests.helpers.browser import install
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,31 @@
+"""What the browser tests share: axe-core's verdict, installing the worker, and the quick exit's neutral site."""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import BrowserContext, Page
+
+AXE = Axe()
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
+EXIT = "https://www.wikipedia.org/"  # the default KRING_EXIT_URL
+
+
+def violations(page: Page) -> str:
+    """axe-core's report of WCAG 2.2 A/AA violations on the page as it is now; empty when there are none."""
+    results = AXE.run(page, options=WCAG)
+    return "" if results.violations_count == 0 else results.generate_report()
+
+
+def install(page: Page, url: str) -> None:
+    """Open `url` and wait until the worker has precached everything and controls the page."""
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.wait_for_function("!!navigator.serviceWorker.controller")
+
+
+def neutral_site(context: BrowserContext) -> None:
+    """The quick exit's neutral site, answered by Playwright: this machine has no internet."""
+    context.route(
+        f"{EXIT}**", lambda route: route.fulfill(status=200, content_type="text/html", body="<title>neutral</title>")
+    )

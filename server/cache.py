@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import OrderedDict
 
+from cachetools import LRUCache
 from litestar.types import HTTPResponseStartEvent, Message, Scope
 
 from server import search
@@ -54,7 +54,7 @@ class PageCache:
     def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20) -> None:
         self.max_entries = max_entries
         self.max_body = max_body
-        self.entries: OrderedDict[Key, Entry] = OrderedDict()
+        self.entries: LRUCache[Key, Entry] = LRUCache(maxsize=max_entries)
         self.version = ""
         self.day = dt.date.min
 
@@ -70,10 +70,7 @@ class PageCache:
         return (version, day, encoding(scope), host(scope) + scope["path"], scope["query_string"])
 
     def get(self, key: Key) -> Entry | None:
-        entry = self.entries.get(key)
-        if entry is not None:
-            self.entries.move_to_end(key)
-        return entry
+        return self.entries.get(key)
 
     def recorder(self, key: Key, send):  # type: ignore[no-untyped-def]
         """Wrap `send` so that a complete 200 response without cookies is kept under `key`."""
@@ -95,9 +92,7 @@ class PageCache:
                 if size > self.max_body:
                     start = None
                 elif not message.get("more_body", False):
-                    self.entries[key] = (start, b"".join(chunks))
-                    if len(self.entries) > self.max_entries:
-                        self.entries.popitem(last=False)
+                    self.entries[key] = (start, b"".join(chunks))  # the least recently used one goes when full
             await send(message)
 
         return record

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
 import aiosqlite
 import msgspec
 import numpy as np
+from cachetools import LRUCache
 from msgspec import Struct
 
 from server import db, i18n, labels, models, search
@@ -189,13 +189,13 @@ class Snapshot:
         self.lon = np.array([np.nan if i.lon is None else i.lon for i in active], dtype=np.float64)
         # The date each listing was last checked (proleptic ordinal), for the freshness masks of each day.
         self.checked = np.array([i.group.last_checked.toordinal() for i in active], dtype=np.int64)
-        self._days: OrderedDict[dt.date, Day] = OrderedDict()
+        self._days: LRUCache[dt.date, Day] = LRUCache(maxsize=4)
         self.rank_of_rowid = np.full(max((i.rowid for i in listings), default=0) + 1, -1, dtype=np.int64)
         for item in active:
             self.rank_of_rowid[item.rowid] = item.rank
-        self._tenths: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._near: OrderedDict[tuple[str, int], int] = OrderedDict()
-        self._text: OrderedDict[str, int] = OrderedDict()
+        self._tenths: LRUCache[str, tuple[np.ndarray, np.ndarray]] = LRUCache(maxsize=64)
+        self._near: LRUCache[tuple[str, int], int] = LRUCache(maxsize=256)
+        self._text: LRUCache[str, int] = LRUCache(maxsize=2048)
 
     def guide(self, lang: str, slug: str) -> models.Guide | None:
         return next((g for g in self.guides.get(lang, []) if g.slug == slug), None)
@@ -221,10 +221,6 @@ class Snapshot:
                 stale_flags=stale_flags,
             )
             self._days[today] = found
-            if len(self._days) > 4:
-                self._days.popitem(last=False)
-        else:
-            self._days.move_to_end(today)
         return found
 
     def visible_count(self, today: dt.date | None = None) -> int:
@@ -242,10 +238,6 @@ class Snapshot:
             located = np.flatnonzero(tenths >= 0)
             order = located[np.lexsort((located, tenths[located]))]
             found = self._tenths[place_id] = (tenths, order)
-            if len(self._tenths) > 64:
-                self._tenths.popitem(last=False)
-        else:
-            self._tenths.move_to_end(place_id)
         return found
 
     def near_mask(self, place_id: str, radius: int) -> int:
@@ -254,8 +246,6 @@ class Snapshot:
         if mask is None:
             tenths, _ = self.tenths(place_id)
             mask = self._near[key] = _from_flags((tenths >= 0) & (tenths <= radius * 10))
-            if len(self._near) > 256:
-                self._near.popitem(last=False)
         return mask
 
     # -- full text ------------------------------------------------------------------------
@@ -271,7 +261,6 @@ class Snapshot:
     async def _word_mask(self, conn: aiosqlite.Connection, word: str) -> int:
         cached = self._text.get(word)
         if cached is not None:
-            self._text.move_to_end(word)
             return cached
         # `word` is [a-z0-9]+ (search.words), so it is safe inside an FTS5 string; * asks for a prefix.
         async with conn.execute("SELECT rowid FROM listing_words WHERE words MATCH ?", (f'"{word}"*',)) as cur:
@@ -283,8 +272,6 @@ class Snapshot:
             if any(w.startswith(word) for w in label_words):
                 mask |= label_mask
         self._text[word] = mask
-        if len(self._text) > 2048:
-            self._text.popitem(last=False)
         return mask
 
     # -- the search -----------------------------------------------------------------------

@@ -46,3 +46,32 @@ def test_new_data_is_served_at_once_after_the_version_check(tmp_path: Path, fixt
         c.app.state.catalog._checked = 0.0  # as if CHECK_EVERY seconds had passed
         after = result_ids(c.get("/en/groups").text)
         assert after == before[1:]
+
+
+def test_the_page_cache_forgets_the_least_recently_used_page_first() -> None:
+    import asyncio
+
+    from server.cache import PageCache
+
+    cache = PageCache(max_entries=2)
+    scope = {"type": "http", "method": "GET", "headers": [(b"host", b"127.0.0.1")], "query_string": b""}
+
+    async def answer(path: str) -> None:
+        async def send(message: dict) -> None:
+            return None
+
+        record = cache.recorder(cache.key({**scope, "path": path}, "v1"), send)
+        await record({"type": "http.response.start", "status": 200, "headers": []})
+        await record({"type": "http.response.body", "body": path.encode(), "more_body": False})
+
+    keys = {path: cache.key({**scope, "path": path}, "v1") for path in ("/en/about", "/nl/about", "/fr/about")}
+    assert None not in keys.values()
+    asyncio.run(answer("/en/about"))
+    asyncio.run(answer("/nl/about"))
+    assert cache.get(keys["/en/about"]) is not None  # /en/about is now the most recently used
+    asyncio.run(answer("/fr/about"))
+    assert (
+        cache.get(keys["/nl/about"]) is None
+        and cache.get(keys["/en/about"])[1] == b"/en/about"
+        and cache.get(keys["/fr/about"])
+    )

@@ -40,7 +40,6 @@ class Listing(Struct, kw_only=True):
     lat: float | None
     lon: float | None
     place: models.KnownPlace | None
-    cards: dict[tuple[str, bool], str] = {}  # the rendered card per (language, stale) (server/web.py card())
 
     def facet_values(self, param: str) -> Iterable[str]:
         g = self.group

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 from babel.numbers import format_decimal
+from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from litestar import MediaType, Request, Response
@@ -105,15 +106,20 @@ def count_updates(results: Results) -> Markup:
 _DISTANCE = "\x00distance\x00"
 
 
+# Rendered cards by (data version, listing, language, stale): bounded, and kept apart from the records.
+_CARDS: LRUCache[tuple[str, str, str, bool], str] = LRUCache(maxsize=20_000)
+
+
 @pass_context
 def card(context: Context, item: Listing, distance: float | None, stale: bool) -> Markup:
-    """A listing's card: rendered once per language, freshness and data version, kept on the listing."""
+    """A listing's card: rendered once per data version, language and freshness (the distance is put in after)."""
     lang = context["lang"]
-    html = item.cards.get((lang, stale))
+    key = (context["snapshot"].version, item.group.id, lang, stale)
+    html = _CARDS.get(key)
     if html is None:
         template = context.environment.get_template("partials/_card.html")
         html = template.render(lang=lang, L=i18n.labels_in(lang), item=item, distance=_DISTANCE, stale=stale)
-        item.cards[(lang, stale)] = html
+        _CARDS[key] = html
     if distance is None:
         return Markup(html.replace(_DISTANCE, ""))  # noqa: S704 (our own rendered, escaped template)
     away = i18n.gettext(lang, "%(km)s km away") % {"km": decimal(distance, lang)}

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server import i18n, loader, models, search
+from server import i18n, loader, models, search, web
 from server.cache import PageCache
 from server.catalog import Listing, Snapshot
 from tests import fixtures
@@ -243,10 +243,11 @@ def test_stale_cards_say_since_when_and_fresh_ones_when_checked(fclient) -> None
     assert fresh_page.select_one(".stale-note") is None
 
 
-def test_cards_are_kept_per_language_and_freshness(fclient) -> None:
+def test_cards_are_kept_per_data_version_language_and_freshness(fclient) -> None:
     fclient.get("/fr/groups?kind=orientation")
-    item = fclient.blocking_portal.call(fclient.app.state.catalog.current).by_id["test-orientation"]
-    assert ("fr", True) in item.cards and ("fr", False) not in item.cards
+    version = fclient.blocking_portal.call(fclient.app.state.catalog.current).version
+    assert (version, "test-orientation", "fr", True) in web._CARDS
+    assert (version, "test-orientation", "fr", False) not in web._CARDS
 
 
 def test_the_page_cache_key_holds_the_day() -> None:

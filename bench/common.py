@@ -9,10 +9,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from server import db, loader
@@ -82,6 +83,16 @@ def start(stack: ExitStack, command: list[str], port: int, env: dict[str, str], 
         except OSError:
             time.sleep(0.05)
     raise SystemExit(f"{' '.join(command)} did not answer on {base}")
+
+
+@contextmanager
+def kring_on_real_data() -> Iterator[str]:
+    """`kring serve` on a fresh database of data/, on a free local port: yields its base URL, stops it after."""
+    with tempfile.TemporaryDirectory(prefix="kring-bench-") as tmp, ExitStack() as stack:
+        env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
+        port = free_port()
+        command = [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)]
+        yield start(stack, command, port, env, Path(tmp) / "kring.log")
 
 
 def finish(rows: list[Row]) -> None:

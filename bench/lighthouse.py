@@ -5,13 +5,11 @@ its figures depend on the machine (on a busy one, Total Blocking Time grows)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
-from contextlib import ExitStack
 from pathlib import Path
 
-from bench.common import CHROMIUM, HOST, ROOT, Row, free_port, real_db, run, start
+from bench.common import CHROMIUM, ROOT, Row, kring_on_real_data, run
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
@@ -50,16 +48,7 @@ def measure() -> list[Row]:
     if not LIGHTHOUSE.exists():
         raise SystemExit(f"{LIGHTHOUSE} is missing: run `make test-setup` (npm ci installs Lighthouse)")
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="kring-lighthouse-") as tmp, ExitStack() as stack:
-        env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
-        port = free_port()
-        base = start(
-            stack,
-            [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
-            port,
-            env,
-            Path(tmp) / "kring.log",
-        )
+    with kring_on_real_data() as base, tempfile.TemporaryDirectory(prefix="kring-lighthouse-") as tmp:
         print(f"Lighthouse against {base}: {', '.join(CATEGORIES)}; TBT = Total Blocking Time")
         for lang in ("nl", "fr", "en"):
             for path in PAGES:

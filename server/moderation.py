@@ -1,4 +1,4 @@
-"""Moderation: signing in (password, TOTP, lockout), sessions, and the queue's decisions with their audit log.
+"""Moderation: the queue of submissions and reports, and the decisions on them, each with its audit entry.
 
 Every function takes a synchronous sqlite3 connection; the routes run them in a thread. Each decision is
 one transaction together with its audit entry and the new data version, so a crash leaves either all of it
@@ -8,26 +8,15 @@ or none of it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-import secrets
 import sqlite3
 from typing import Any, Literal
 
 import msgspec
-import pyotp
-from argon2.exceptions import InvalidHashError, VerificationError
 from msgspec import Struct
 
-from server import db, loader, models, search
-from server.moderators import HASHER
-from server.submit import GroupSubmission
+from server import db, listings, models, search
+from server.forms import GroupSubmission
 
-IDLE = dt.timedelta(minutes=30)
-ABSOLUTE = dt.timedelta(hours=12)
-FREE_TRIES = 5  # failed sign-ins before the account locks; each further failure doubles the wait
-FIRST_LOCK = dt.timedelta(minutes=1)
-LONGEST_LOCK = dt.timedelta(hours=1)
 _GROUP = msgspec.json.Decoder(models.Group)
 _SUBMISSION = msgspec.json.Decoder(GroupSubmission)
 _ENCODER = msgspec.json.Encoder()
@@ -38,128 +27,15 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _iso(moment: dt.datetime) -> str:
+def iso(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="seconds")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def audit(conn: sqlite3.Connection, moderator: str, action: str, target: str, details: str = "") -> None:
     conn.execute(
         "INSERT INTO audit (at, moderator, action, target, details) VALUES (?, ?, ?, ?, ?)",
-        (_iso(now()), moderator, action, target, details[:2000]),
+        (iso(now()), moderator, action, target, details[:2000]),
     )
-
-
-# --- signing in -------------------------------------------------------------------------------
-
-
-class SignIn(Struct, frozen=True):
-    outcome: Literal["ok", "wrong", "locked"]
-    token: str = ""
-    locked_until: dt.datetime | None = None
-
-
-def _totp_step(secret: str, code: str, moment: dt.datetime) -> int | None:
-    """The time step the code belongs to (this one or either neighbour, for clock drift), or None."""
-    code = code.replace(" ", "")
-    if not (len(code) == 6 and code.isdigit()):
-        return None
-    totp = pyotp.TOTP(secret)
-    step = totp.timecode(moment)
-    for candidate in (step, step - 1, step + 1):
-        if secrets.compare_digest(totp.generate_otp(candidate), code):
-            return candidate
-    return None
-
-
-def lock_for(failures: int) -> dt.timedelta:
-    """How long the account stays locked after this many failures in a row (none below FREE_TRIES)."""
-    if failures < FREE_TRIES:
-        return dt.timedelta(0)
-    return min(FIRST_LOCK * 2 ** (failures - FREE_TRIES), LONGEST_LOCK)
-
-
-def sign_in(conn: sqlite3.Connection, name: str, password: str, code: str, at: dt.datetime | None = None) -> SignIn:
-    """Check the password and the TOTP code; on success open a new session and return its token."""
-    at = at or now()
-    row = conn.execute(
-        "SELECT password_hash, totp_secret, locked_until FROM moderator WHERE name = ?", (name,)
-    ).fetchone()
-    if row is None:
-        _verify(_dummy_hash(), password)
-        return SignIn("wrong")
-    password_hash, secret, locked_until = row
-    if locked_until and dt.datetime.fromisoformat(locked_until) > at:
-        # No password check while locked: a locked account gives away nothing, not even a right guess.
-        with db.transaction(conn):
-            audit(conn, name, "sign_in_locked", name)
-        return SignIn("locked", locked_until=dt.datetime.fromisoformat(locked_until))
-    # argon2 takes a while: verify outside the write transaction, then count under it.
-    password_ok = _verify(password_hash, password)
-    step = _totp_step(secret, code, at)
-    with db.transaction(conn):
-        failures, locked_until, last_step = conn.execute(
-            "SELECT failures, locked_until, last_step FROM moderator WHERE name = ?", (name,)
-        ).fetchone()
-        if locked_until and dt.datetime.fromisoformat(locked_until) > at:  # locked meanwhile, by a parallel try
-            return SignIn("locked", locked_until=dt.datetime.fromisoformat(locked_until))
-        if not (password_ok and step is not None and step > last_step):
-            failures += 1
-            wait = lock_for(failures)
-            until = _iso(at + wait) if wait else ""
-            conn.execute("UPDATE moderator SET failures = ?, locked_until = ? WHERE name = ?", (failures, until, name))
-            audit(conn, name, "sign_in_failed", name, f"{failures}" + (f" → {until}" if until else ""))
-            if until:
-                return SignIn("locked", locked_until=dt.datetime.fromisoformat(until))
-            return SignIn("wrong")
-        if HASHER.check_needs_rehash(password_hash):
-            conn.execute("UPDATE moderator SET password_hash = ? WHERE name = ?", (HASHER.hash(password), name))
-        conn.execute("UPDATE moderator SET failures = 0, locked_until = '', last_step = ? WHERE name = ?", (step, name))
-        token = secrets.token_urlsafe(32)
-        conn.execute(
-            "INSERT INTO session (token_hash, moderator, created, seen) VALUES (?, ?, ?, ?)",
-            (_hash(token), name, _iso(at), _iso(at)),
-        )
-        # Sessions that ran out are of no use to anyone: clear them while we are here.
-        conn.execute("DELETE FROM session WHERE seen < ? OR created < ?", (_iso(at - IDLE), _iso(at - ABSOLUTE)))
-        audit(conn, name, "sign_in", name)
-        return SignIn("ok", token=token)
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Verified when the name is unknown, so that an unknown name takes as long as a wrong password."""
-    return HASHER.hash(secrets.token_hex(16))
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def session(conn: sqlite3.Connection, token: str, at: dt.datetime | None = None) -> str | None:
-    """The moderator of a session that is still open (30 minutes idle, 12 hours in all); None otherwise."""
-    if not token:
-        return None
-    at = at or now()
-    row = conn.execute("SELECT moderator, created, seen FROM session WHERE token_hash = ?", (_hash(token),)).fetchone()
-    if row is None:
-        return None
-    moderator, created, seen = row
-    if at - dt.datetime.fromisoformat(seen) > IDLE or at - dt.datetime.fromisoformat(created) > ABSOLUTE:
-        conn.execute("DELETE FROM session WHERE token_hash = ?", (_hash(token),))
-        return None
-    conn.execute("UPDATE session SET seen = ? WHERE token_hash = ?", (_iso(at), _hash(token)))
-    return str(moderator)
-
-
-def sign_out(conn: sqlite3.Connection, token: str) -> None:
-    conn.execute("DELETE FROM session WHERE token_hash = ?", (_hash(token),))
 
 
 # --- the queue --------------------------------------------------------------------------------
@@ -237,7 +113,7 @@ def audit_log(conn: sqlite3.Connection, limit: int = 200) -> list[Entry]:
     return [Entry(at=r[0], moderator=r[1], action=r[2], target=r[3], details=r[4]) for r in rows]
 
 
-def listings(conn: sqlite3.Connection) -> list[tuple[models.Group, str]]:
+def all_listings(conn: sqlite3.Connection) -> list[tuple[models.Group, str]]:
     """Every listing with its origin, the longest unchecked first: what needs a look comes first."""
     rows = conn.execute("SELECT doc, origin FROM listing ORDER BY last_checked, id")
     return [(_GROUP.decode(doc), origin) for doc, origin in rows]
@@ -405,23 +281,6 @@ def guess_place(city: str, country: str, places: dict[str, models.KnownPlace]) -
     return None
 
 
-def _write_listing(
-    conn: sqlite3.Connection, group: models.Group, origin: str, places: dict[str, models.KnownPlace]
-) -> None:
-    org_name = None
-    if group.organization:
-        row = conn.execute("SELECT name FROM organization WHERE id = ?", (group.organization,)).fetchone()
-        org_name = row[0] if row else None
-    rowid = conn.execute(
-        """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET status = excluded.status, origin = excluded.origin,
-             last_checked = excluded.last_checked, doc = excluded.doc
-           RETURNING rowid""",
-        (group.id, group.status, origin, group.last_checked.isoformat(), _ENCODER.encode(group)),
-    ).fetchone()[0]
-    loader.index_words(conn, rowid, group, org_name, places)
-
-
 class Gone(Exception):
     """The submission, listing or report was decided or removed meanwhile (by another moderator, say)."""
 
@@ -446,13 +305,13 @@ def approve(
         _still_pending(conn, submission_id)
         group_id = _free_id(conn, "listing", slug(form.name))
         group = to_group(conn, form, changes, group_id=group_id, old=None, today=today, moderator=moderator)
-        _write_listing(conn, group, "submitted", places)
+        listings.write(conn, group, "submitted", places)
         conn.execute(
             "UPDATE submission SET status = 'approved', decided = ?, decided_by = ?, listing_id = ? WHERE id = ?",
-            (_iso(now()), moderator, group_id, submission_id),
+            (iso(now()), moderator, group_id, submission_id),
         )
         audit(conn, moderator, "approve", f"submission {submission_id}", f"listing {group_id}")
-        loader.refresh_version(conn)
+        listings.refresh_version(conn)
     return group_id
 
 
@@ -461,7 +320,7 @@ def reject(conn: sqlite3.Connection, moderator: str, submission_id: int, reason:
         _still_pending(conn, submission_id)
         conn.execute(
             "UPDATE submission SET status = 'rejected', decided = ?, decided_by = ?, reason = ? WHERE id = ?",
-            (_iso(now()), moderator, reason, submission_id),
+            (iso(now()), moderator, reason, submission_id),
         )
         audit(conn, moderator, "reject", f"submission {submission_id}", reason)
 
@@ -485,9 +344,9 @@ def edit(
         changed = [f for f in models.Group.__struct_fields__ if getattr(group, f) != getattr(old, f)]
         if not changed:  # a save without a change leaves a listing from data/ to the data files
             return
-        _write_listing(conn, group, "moderated" if origin == "data" else origin, places)
+        listings.write(conn, group, "moderated" if origin == "data" else origin, places)
         audit(conn, moderator, "edit", f"listing {listing_id}", ", ".join(changed))
-        loader.refresh_version(conn)
+        listings.refresh_version(conn)
 
 
 def mark_checked(
@@ -498,9 +357,9 @@ def mark_checked(
         if found is None:
             raise Gone
         old, origin = found
-        _write_listing(conn, msgspec.structs.replace(old, last_checked=today), origin, places)
+        listings.write(conn, msgspec.structs.replace(old, last_checked=today), origin, places)
         audit(conn, moderator, "check", f"listing {listing_id}", f"checked on {today.isoformat()}")
-        loader.refresh_version(conn)
+        listings.refresh_version(conn)
 
 
 def close_report(conn: sqlite3.Connection, moderator: str, report_id: int, note: str) -> None:
@@ -510,7 +369,7 @@ def close_report(conn: sqlite3.Connection, moderator: str, report_id: int, note:
             raise Gone
         conn.execute(
             "UPDATE report SET status = 'done', decided = ?, decided_by = ? WHERE id = ?",
-            (_iso(now()), moderator, report_id),
+            (iso(now()), moderator, report_id),
         )
         audit(
             conn, moderator, "close_report", f"report {report_id}", f"listing {row[1]}" + (f": {note}" if note else "")

@@ -22,7 +22,7 @@ from litestar.response import Template
 from litestar.types import Message, Scope
 from markupsafe import Markup, escape
 
-from server import i18n, labels, search, submit
+from server import forms, i18n, labels, search
 from server.catalog import Listing, Results
 from server.settings import Settings
 
@@ -69,7 +69,7 @@ def environment(*, debug: bool = False) -> Environment:
         labels=labels,
         search=search,
         locales=i18n.KNOWN_LOCALES,
-        report_reasons=submit.REPORT_REASONS,
+        report_reasons=forms.REPORT_REASONS,
         inline_css=Markup(INLINE_CSS),  # noqa: S704 (our own stylesheet)
     )
     env.filters.update(

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from server import db, loader, submit
+from server import db, forms, loader
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("nl", "fr", "en")
@@ -238,7 +238,7 @@ def _check(path: Path, report: Report) -> None:
         names: set[str] = set()
         for (doc,) in conn.execute("SELECT doc FROM submission"):
             try:
-                names.add(msgspec.json.decode(doc, type=submit.GroupSubmission).name)
+                names.add(msgspec.json.decode(doc, type=forms.GroupSubmission).name)
             except msgspec.MsgspecError:
                 report.unreadable += 1
     finally:

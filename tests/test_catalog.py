@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import i18n, labels, loader, models, search
+from server import i18n, labels, listings, loader, models, search
 from tests import fixtures
 from tests.conftest import result_ids
 from tests.helpers.data import months_before
@@ -218,13 +218,13 @@ def test_load_is_idempotent_and_keeps_no_stale_listing(tmp_path) -> None:
     conn = db.connect(tmp_path / "k.sqlite")
     data = fixtures.dataset()
     loader.load(conn, data)
-    first = loader.data_version(conn)
+    first = listings.data_version(conn)
     loader.load(conn, data)
-    assert loader.data_version(conn) == first
+    assert listings.data_version(conn) == first
     data.groups = data.groups[1:]
     counts = loader.load(conn, data)
     assert counts["removed"] == 1
-    assert loader.data_version(conn) != first
+    assert listings.data_version(conn) != first
     ids = {row[0] for row in conn.execute("SELECT id FROM listing")}
     assert fixtures.groups()[0].id not in ids
     words = conn.execute("SELECT count(*) FROM listing_words").fetchone()[0]

@@ -11,7 +11,7 @@ import pyotp
 import pytest
 from argon2 import PasswordHasher
 
-from server import cli, db, submit
+from server import cli, db, inbox
 from server.settings import Settings
 
 
@@ -31,7 +31,7 @@ def test_backup_is_consistent_while_writes_go_on(database: Path, tmp_path: Path)
 
     def write() -> None:
         while not stop.is_set():
-            submit.store_report(str(database), "be-psybru", "other", "still busy")
+            inbox.store_report(str(database), "be-psybru", "other", "still busy")
 
     writer = threading.Thread(target=write)
     writer.start()

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server import i18n, loader, models, search, web
+from server import i18n, models, search, web
 from server.cache import PageCache
 from server.catalog import Listing, Snapshot
+from server.places import known_places
 from tests import fixtures
 from tests.conftest import result_ids, soup
 from tests.helpers.data import months_before as plain_months_before
@@ -66,7 +67,7 @@ def test_stale_from_exactly_12_months_and_hidden_from_exactly_18(today: dt.date)
 
 # --- the snapshot, on a day given explicitly ----------------------------------------------------
 
-PLACES = loader.known_places()
+PLACES = known_places()
 TODAY = dt.date(2026, 8, 31)  # 12 months before: 2025-08-31; 18 months before: 2025-02-28 (clamped)
 
 

@@ -16,7 +16,7 @@ import pyotp
 import pytest
 from litestar.testing import TestClient
 
-from server import db, loader, moderation, moderators, search
+from server import accounts, db, loader, moderation, search
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import DATA, soup
@@ -58,7 +58,7 @@ class Moderator:
 def _add(path: Path, name: str) -> str:
     conn = db.connect(path)
     try:
-        uri = moderators.add(conn, name, PASSWORD)
+        uri = accounts.add(conn, name, PASSWORD)
     finally:
         conn.close()
     return parse_qs(urlparse(uri).query)["secret"][0]
@@ -166,7 +166,7 @@ def test_a_code_is_accepted_once(mod: Moderator) -> None:
 
 
 def test_lockout_with_back_off(mod: Moderator) -> None:
-    for _ in range(moderation.FREE_TRIES - 1):
+    for _ in range(accounts.FREE_TRIES - 1):
         assert mod.sign_in(password="wrong password, long enough").status_code == 400
     locked = mod.sign_in(password="wrong password, long enough")
     assert locked.status_code == 403
@@ -175,19 +175,19 @@ def test_lockout_with_back_off(mod: Moderator) -> None:
     assert mod.sign_in().status_code == 403
     assert "__Host-kring-session" not in mod.client.cookies
     # Each further failure (after the lock ran out) doubles the wait, up to an hour.
-    assert [moderation.lock_for(n).total_seconds() / 60 for n in range(4, 13)] == [0, 1, 2, 4, 8, 16, 32, 60, 60]
+    assert [accounts.lock_for(n).total_seconds() / 60 for n in range(4, 13)] == [0, 1, 2, 4, 8, 16, 32, 60, 60]
     actions = [a for (a,) in _rows(mod.path, "SELECT action FROM audit ORDER BY id")]
-    assert actions.count("sign_in_failed") == moderation.FREE_TRIES and "sign_in_locked" in actions
+    assert actions.count("sign_in_failed") == accounts.FREE_TRIES and "sign_in_locked" in actions
 
 
 def test_lock_runs_out_and_a_success_resets_the_count(mod: Moderator) -> None:
     conn = db.connect(mod.path)
     try:
-        for _ in range(moderation.FREE_TRIES):
-            moderation.sign_in(conn, "ilse", "wrong password, long enough", "000000")
+        for _ in range(accounts.FREE_TRIES):
+            accounts.sign_in(conn, "ilse", "wrong password, long enough", "000000")
         later = moderation.now() + dt.timedelta(minutes=2)
         code = pyotp.TOTP(mod.secret).at(later)
-        assert moderation.sign_in(conn, "ilse", PASSWORD, code, at=later).outcome == "ok"
+        assert accounts.sign_in(conn, "ilse", PASSWORD, code, at=later).outcome == "ok"
         assert conn.execute("SELECT failures, locked_until FROM moderator").fetchone() == (0, "")
     finally:
         conn.close()
@@ -197,18 +197,18 @@ def test_sessions_end_after_30_idle_minutes_and_after_12_hours(mod: Moderator) -
     conn = db.connect(mod.path)
     try:
         start = moderation.now()
-        token = moderation.sign_in(conn, "ilse", PASSWORD, mod.code(), at=start).token
-        assert moderation.session(conn, token, start + dt.timedelta(minutes=29)) == "ilse"
-        assert moderation.session(conn, token, start + dt.timedelta(minutes=58)) == "ilse"  # seen at 29
-        assert moderation.session(conn, token, start + dt.timedelta(minutes=89)) is None  # 31 idle minutes
-        assert moderation.session(conn, token, start + dt.timedelta(minutes=90)) is None  # and it is gone
+        token = accounts.sign_in(conn, "ilse", PASSWORD, mod.code(), at=start).token
+        assert accounts.session(conn, token, start + dt.timedelta(minutes=29)) == "ilse"
+        assert accounts.session(conn, token, start + dt.timedelta(minutes=58)) == "ilse"  # seen at 29
+        assert accounts.session(conn, token, start + dt.timedelta(minutes=89)) is None  # 31 idle minutes
+        assert accounts.session(conn, token, start + dt.timedelta(minutes=90)) is None  # and it is gone
 
-        token = moderation.sign_in(conn, "ilse", PASSWORD, mod.code(), at=start).token
+        token = accounts.sign_in(conn, "ilse", PASSWORD, mod.code(), at=start).token
         moment = start
         while moment + dt.timedelta(minutes=20) < start + dt.timedelta(hours=12):  # busy all day, never idle
             moment += dt.timedelta(minutes=20)
-            assert moderation.session(conn, token, moment) == "ilse"
-        assert moderation.session(conn, token, start + dt.timedelta(hours=12, minutes=1)) is None
+            assert accounts.session(conn, token, moment) == "ilse"
+        assert accounts.session(conn, token, start + dt.timedelta(hours=12, minutes=1)) is None
     finally:
         conn.close()
 
@@ -501,7 +501,7 @@ def test_every_moderator_page_in_three_languages(mod: Moderator) -> None:
 
 def test_editing_one_language_keeps_the_others(mod: Moderator) -> None:
     conn = db.connect(mod.path)
-    group_id = next(g.id for g, _ in moderation.listings(conn) if {"nl", "fr"} <= set(g.description))
+    group_id = next(g.id for g, _ in moderation.all_listings(conn) if {"nl", "fr"} <= set(g.description))
     before = moderation.get_listing(conn, group_id)[0].description
     conn.close()
     mod.sign_in()

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
-from server import submit
+from server import forms
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import BASE_URL, soup
@@ -41,7 +41,7 @@ def test_a_good_submission_is_stored_and_thanked(app_db) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/nl/submit/thanks"
     assert "set-cookie" not in response.headers
     [doc] = stored(path)
-    got = msgspec.json.decode(doc, type=submit.GroupSubmission)
+    got = msgspec.json.decode(doc, type=forms.GroupSubmission)
     assert got.name == GOOD["name"] and got.themes == ["relatives", "loneliness"] and got.city == "Gent"
     thanks = client.get("/nl/submit/thanks")
     assert thanks.status_code == 200 and soup(thanks.text).h1.text
@@ -86,7 +86,7 @@ def test_bad_input_gets_a_field_error_and_stores_nothing(
     assert response.status_code == 400, case
     page = soup(response.text)
     error = page.select_one(f"#err-{field}")
-    assert error is not None and error.text == submit.PROBLEMS[problem], case
+    assert error is not None and error.text == forms.PROBLEMS[problem], case
     # The field (or its group of boxes) points at its error, for screen readers.
     assert page.select_one(f"[aria-describedby~=err-{field}]") is not None, case
     # The form comes back with what the person typed.

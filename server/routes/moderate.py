@@ -22,7 +22,7 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server import db, i18n, labels, models, moderation, search, submit, web
+from server import accounts, db, forms, i18n, labels, models, moderation, search, web
 from server.catalog import Snapshot
 from server.routes.pages import _catalog, place_options
 
@@ -31,9 +31,9 @@ CSRF = "__Host-kring-csrf"
 MAX_BODY = 32 * 1024
 T = TypeVar("T")
 
-# Why the moderator's own fields were refused (the organizer's fields use submit.PROBLEMS).
+# Why the moderator's own fields were refused (the organizer's fields use forms.PROBLEMS).
 PROBLEMS = {
-    **submit.PROBLEMS,
+    **forms.PROBLEMS,
     "source": labels.N_("Say where the facts come from (at least 4 characters)."),
     "reason": labels.N_("Please give a reason (at least 4 characters)."),
 }
@@ -99,7 +99,7 @@ async def _db(request: Request, work: Callable[[sqlite3.Connection], T]) -> T:
 
 async def _moderator(request: Request) -> str:
     token = request.cookies.get(SESSION, "")
-    name = await _db(request, lambda conn: moderation.session(conn, token))
+    name = await _db(request, lambda conn: accounts.session(conn, token))
     if name is None:
         raise NotAuthorizedException("Please sign in")
     return name
@@ -143,7 +143,7 @@ async def sign_in(request: Request) -> Response[Any]:
     name = str(form.get("name") or "").strip()[:40]
     password = str(form.get("password") or "")[:1024]
     code = str(form.get("code") or "").strip()[:12]
-    result = await _db(request, lambda conn: moderation.sign_in(conn, name, password, code))
+    result = await _db(request, lambda conn: accounts.sign_in(conn, name, password, code))
     if result.outcome != "ok":
         minutes = None
         if result.locked_until:
@@ -159,7 +159,7 @@ async def sign_in(request: Request) -> Response[Any]:
         )
     old = request.cookies.get(SESSION)
     if old:  # a new session id at every sign-in: whatever session this browser had is closed
-        await _db(request, lambda conn: moderation.sign_out(conn, old))
+        await _db(request, lambda conn: accounts.sign_out(conn, old))
     response = _to(request, "/moderate")
     response.set_cookie(_session_cookie(result.token))
     return response
@@ -169,7 +169,7 @@ async def sign_in(request: Request) -> Response[Any]:
 async def sign_out(request: Request) -> Response[Any]:
     token = request.cookies.get(SESSION, "")
     if token:
-        await _db(request, lambda conn: moderation.sign_out(conn, token))
+        await _db(request, lambda conn: accounts.sign_out(conn, token))
     response = _to(request, "/moderate/sign-in")
     _forget_session(response)
     return response
@@ -186,7 +186,7 @@ async def queue(request: Request) -> Template:
         lambda conn: (
             moderation.pending_submissions(conn),
             moderation.pending_reports(conn),
-            moderation.listings(conn),
+            moderation.all_listings(conn),
         ),
     )
     today = search.today()
@@ -199,7 +199,7 @@ async def queue(request: Request) -> Template:
         reports=reports,
         stale=stale,
         names={g.id: g.name for g, _ in listings},
-        reasons=submit.REPORT_REASONS,
+        reasons=forms.REPORT_REASONS,
         done=request.query_params.get("done"),
     )
 
@@ -207,7 +207,7 @@ async def queue(request: Request) -> Template:
 @get("/listings", name="moderate_listings")
 async def all_listings(request: Request) -> Template:
     who = await _moderator(request)
-    listings = await _db(request, moderation.listings)
+    listings = await _db(request, moderation.all_listings)
     return _render(request, "moderate/listings.html", moderator=who, listings=listings, today=search.today())
 
 
@@ -220,15 +220,15 @@ async def audit(request: Request) -> Template:
 
 def _read_form(
     items: list[tuple[str, str]], snapshot_places: dict[str, Any]
-) -> tuple[submit.GroupSubmission | None, moderation.Changes | None, dict[str, str], dict[str, Any]]:
+) -> tuple[forms.GroupSubmission | None, moderation.Changes | None, dict[str, str], dict[str, Any]]:
     """The organizer's fields (checked exactly as on /submit) and the moderator's own ones."""
-    group, problems, typed = submit.check(items, submit.ListingForm)
+    group, problems, typed = forms.check(items, forms.ListingForm)
     extra = {k: v.strip() for k, v in items if k in ("description_lang", "source", "place_id", "status")}
     typed.update(extra)
     if extra.get("description_lang") not in moderation.LANGS:
         problems["description_lang"] = "choice"
     source = extra.get("source", "")
-    if problem := submit.text_problem(source, min_length=4, max_length=400):
+    if problem := forms.text_problem(source, min_length=4, max_length=400):
         problems["source"] = "markup" if problem == "markup" else "source"
     place_id = extra.get("place_id") or None
     if place_id is not None and place_id not in snapshot_places:
@@ -325,7 +325,7 @@ async def reject(request: Request, submission_id: FromPath[int]) -> Response[Any
     who, snapshot, found = await _submission(request, submission_id)
     form = await request.form()
     reason = str(form.get("reason") or "").strip()
-    problem = submit.text_problem(reason, min_length=4, max_length=2000)
+    problem = forms.text_problem(reason, min_length=4, max_length=2000)
     if problem:
         problem = "markup" if problem == "markup" else "reason"
         values = moderation.submission_values(found, snapshot.places)
@@ -372,7 +372,7 @@ async def _listing_page(
         problems=problems,
         places=place_options(snapshot, _lang(request)),
         reports=reports,
-        reasons=submit.REPORT_REASONS,
+        reasons=forms.REPORT_REASONS,
         done=request.query_params.get("done"),
         stale=search.is_stale(group.last_checked, search.today()),
     )

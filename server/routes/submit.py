@@ -13,7 +13,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server import submit
+from server import forms, inbox
 from server.routes.pages import _catalog, _check_lang, group_page, render
 
 HONEYPOT = "nickname"  # hidden from people; a bot that fills it gets a thank-you and nothing is stored
@@ -45,7 +45,7 @@ def client_key(request: Request) -> str:
 
 @get("/submit", name="submit")
 async def submit_form(request: Request, lang: FromPath[str]) -> Template:
-    return render(request, lang, "pages/submit.html", values={}, problems={}, problem_texts=submit.PROBLEMS)
+    return render(request, lang, "pages/submit.html", values={}, problems={}, problem_texts=forms.PROBLEMS)
 
 
 @post("/submit", name="submit_post", request_max_body_size=MAX_BODY)
@@ -55,15 +55,15 @@ async def submit_send(request: Request, lang: FromPath[str]) -> Template | Redir
     items: list[tuple[str, Any]] = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     if any(k == HONEYPOT and v for k, v in items):
         return Redirect(f"/{lang}/submit/thanks", status_code=303)
-    submission, problems, typed = submit.check(items)
+    submission, problems, typed = forms.check(items)
     if submission is None:
         response = render(
-            request, lang, "pages/submit.html", values=typed, problems=problems, problem_texts=submit.PROBLEMS
+            request, lang, "pages/submit.html", values=typed, problems=problems, problem_texts=forms.PROBLEMS
         )
         response.status_code = 400
         return response
     # In a thread: a write may wait for the lock (a moderator's transaction), and must not stall other visitors.
-    await asyncio.to_thread(submit.store, str(request.app.state.settings.db), submission, lang)
+    await asyncio.to_thread(inbox.store, str(request.app.state.settings.db), submission, lang)
     return Redirect(f"/{lang}/submit/thanks", status_code=303)
 
 
@@ -84,19 +84,19 @@ async def report(request: Request, lang: FromPath[str], group_id: FromPath[str])
         return Redirect(f"/{lang}/groups/{group_id}/reported", status_code=303)
     reason = form.get("reason") or ""
     details = (form.get("details") or "").strip()
-    problem = "choice" if reason not in submit.REPORT_REASONS else submit.text_problem(details, max_length=2000)
+    problem = "choice" if reason not in forms.REPORT_REASONS else forms.text_problem(details, max_length=2000)
     if problem:
         response = group_page(
             request,
             lang,
             listing,
             snapshot,
-            report_problem=submit.PROBLEMS[problem],
+            report_problem=forms.PROBLEMS[problem],
             report_values={"reason": reason, "details": details},
         )
         response.status_code = 400
         return response
-    await asyncio.to_thread(submit.store_report, str(request.app.state.settings.db), group_id, reason, details)
+    await asyncio.to_thread(inbox.store_report, str(request.app.state.settings.db), group_id, reason, details)
     return Redirect(f"/{lang}/groups/{group_id}/reported", status_code=303)
 
 

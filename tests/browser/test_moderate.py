@@ -14,7 +14,7 @@ import pyotp
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from server import db, moderators
+from server import accounts, db
 from tests.browser.conftest import start_server
 from tests.helpers.browser import violations
 
@@ -29,7 +29,7 @@ def moderated(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     shutil.copy(real_db, path)
     conn = db.connect(path)
     try:
-        uri = moderators.add(conn, "ilse", PASSWORD)
+        uri = accounts.add(conn, "ilse", PASSWORD)
         conn.execute(
             "INSERT INTO submission (received, lang, doc) VALUES ('2026-11-20T10:00:00+00:00', 'en', ?)",
             (

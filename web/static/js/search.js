@@ -1,4 +1,4 @@
-/* Kring's search rules (server/search.py) applied to the offline catalog (server/offline.py).
+/* Kring's search rules (server/search.py) applied to the offline catalog (server/worker.py).
    Same normalisation, words, filters, counts and order as the server, so the worker answers a results
    request offline with exactly the ids the server would give for the same data version. */
 "use strict";

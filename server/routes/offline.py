@@ -9,7 +9,7 @@ from litestar import MediaType, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from server import i18n, offline, web
+from server import i18n, web, worker
 from server.catalog import Catalog
 
 # Icons and screenshots live in web/static; sizes are those of the files (see web/static/icons/README.md).
@@ -27,12 +27,12 @@ SCREENSHOTS = [
 
 # What catalog_json and places_json encode, for the schema: Litestar would document a Response[bytes] as a
 # string, and an array_like Struct as an object. Each item and each place is an array of the fields of
-# offline.CatalogItem / offline.OfflinePlace, in order (the descriptions say which).
+# worker.CatalogItem / worker.OfflinePlace, in order (the descriptions say which).
 OfflineCatalogJSON = msgspec.defstruct(
     "OfflineCatalog",
     [
         (field.name, list[list[Any]] if field.name == "items" else field.type)
-        for field in msgspec.structs.fields(offline.OfflineCatalog)
+        for field in msgspec.structs.fields(worker.OfflineCatalog)
     ],
     module=__name__,
 )
@@ -98,9 +98,9 @@ async def service_worker(request: Request) -> Response[bytes]:
     snapshot = await request.app.state.catalog.current()
     guides = tuple(g.slug for g in snapshot.guides.get(i18n.DEFAULT, []))
     return Response(
-        offline.worker_js(release, guides),
+        worker.worker_js(release, guides),
         media_type="text/javascript",
-        headers={"cache-control": "no-cache", "etag": f'"{offline.app_version(release, guides)}"'},
+        headers={"cache-control": "no-cache", "etag": f'"{worker.app_version(release, guides)}"'},
     )
 
 
@@ -118,10 +118,10 @@ async def service_worker(request: Request) -> Response[bytes]:
 async def catalog(request: Request) -> Response[bytes]:
     """Every active listing, compact, in the listing's order: what the service worker searches offline.
 
-    Arrays instead of objects (see server/offline.py CatalogItem); the ETag is the data version.
+    Arrays instead of objects (see server/worker.py CatalogItem); the ETag is the data version.
     """
     snapshot = await request.app.state.catalog.current()
-    return _etagged(request, offline.catalog_json(snapshot), snapshot.version, MediaType.JSON)
+    return _etagged(request, worker.catalog_json(snapshot), snapshot.version, MediaType.JSON)
 
 
 @get(
@@ -137,4 +137,4 @@ async def places(request: Request) -> Response[bytes]:
     """The places "near" accepts: [id, country, name, lat, lon, names by language, words]."""
     catalog: Catalog = request.app.state.catalog
     snapshot = await catalog.current()
-    return _etagged(request, offline.places_json(snapshot), snapshot.version, MediaType.JSON)
+    return _etagged(request, worker.places_json(snapshot), snapshot.version, MediaType.JSON)

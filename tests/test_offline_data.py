@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from server import offline, search, web
+from server import search, web, worker
 from server.settings import Settings
 
 
@@ -35,7 +35,7 @@ def test_the_worker_is_served_from_the_root_unstored_with_its_version(client) ->
     assert response.headers["cache-control"] == "no-cache"
     snapshot = client.app.state.catalog.snapshot
     guides = tuple(g.slug for g in snapshot.guides.get("nl", []))
-    version = offline.app_version("", guides)
+    version = worker.app_version("", guides)
     assert response.headers["etag"] == f'"{version}"'
     assert response.text.startswith("const KRING = ")
     config = msgspec.json.decode(response.text.split(";\n", 1)[0].removeprefix("const KRING = "))
@@ -47,8 +47,8 @@ def test_the_worker_is_served_from_the_root_unstored_with_its_version(client) ->
 
 
 def test_the_version_follows_the_files_and_the_release() -> None:
-    assert offline.app_version("one") != offline.app_version("two") != offline.app_version("")
-    assert len(offline.app_version("")) == 12
+    assert worker.app_version("one") != worker.app_version("two") != worker.app_version("")
+    assert len(worker.app_version("")) == 12
 
 
 def test_catalog_has_every_active_listing_in_the_listings_order(client, real_data) -> None:

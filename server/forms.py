@@ -1,4 +1,4 @@
-"""What organizers submit and visitors report: the form's fields, their checks, and storing them durably.
+"""The anonymous forms: what organizers submit and visitors report, and the checks of each field.
 
 A submission is checked field by field with the same msgspec constraints as the data files (models.py), so
 that every problem is shown beside its field at once; nothing is stored unless everything is right.
@@ -6,15 +6,13 @@ that every problem is shown beside its field at once; nothing is stored unless e
 
 from __future__ import annotations
 
-import datetime as dt
-import sqlite3
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
 
-from server import db, models
+from server import models
 from server.labels import N_
 
 Text = Annotated[str, Meta(max_length=200)]
@@ -149,40 +147,3 @@ def check(
         return None, problems, typed
     given = {key: value for key, value in typed.items() if value not in ("", [])}
     return msgspec.convert(given, shape), {}, typed
-
-
-def store(path: str, submission: GroupSubmission, lang: str) -> int:
-    """Write it with synchronous=FULL, so that once the thank-you page shows it survives a crash."""
-    conn = db.connect(path)
-    try:
-        conn.execute("PRAGMA synchronous = FULL")
-        return _insert(
-            conn,
-            "INSERT INTO submission (received, lang, doc) VALUES (?, ?, ?)",
-            (_now(), lang, msgspec.json.encode(submission)),
-        )
-    finally:
-        conn.close()
-
-
-def store_report(path: str, listing_id: str, reason: str, details: str) -> int:
-    conn = db.connect(path)
-    try:
-        conn.execute("PRAGMA synchronous = FULL")
-        return _insert(
-            conn,
-            "INSERT INTO report (received, listing_id, reason, details) VALUES (?, ?, ?, ?)",
-            (_now(), listing_id, reason, details),
-        )
-    finally:
-        conn.close()
-
-
-def _insert(conn: sqlite3.Connection, sql: str, values: tuple[Any, ...]) -> int:
-    with db.transaction(conn):
-        rowid = conn.execute(sql, values).lastrowid
-    return int(rowid or 0)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

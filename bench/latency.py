@@ -13,7 +13,7 @@ from litestar.types import ASGIApp
 
 from bench import hello, synthetic
 from bench.common import Row, percentile, run
-from server import search
+from server import facets, search
 from server.app import create_app
 from server.places import known_places
 from server.settings import Settings
@@ -26,11 +26,14 @@ WORDS = sorted(
     | {"praatgroep", "groupe", "parole", "peer", "circle", "workshop", "atelier", "zelfhulp", "online"}
 )
 LANGS = ("nl", "fr", "en", "de", "ar")
+# The closed facets' values, then lang (any ISO code; LANGS are those drawn), in the order the figures were made with.
+CHOICES = {f.param: f.values for f in facets.REGISTRY if f.labels is not None}
+PARAMS = [*CHOICES, "lang"]
 
 
 def _filters(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    params = rng.sample([*search.CHOICES, "lang"], count)
-    return [(p, rng.choice(search.CHOICES.get(p, LANGS))) for p in params]
+    params = rng.sample(PARAMS, count)
+    return [(p, rng.choice(CHOICES.get(p, LANGS))) for p in params]
 
 
 def _word(rng: random.Random, towns: list[str]) -> str:

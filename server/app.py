@@ -19,7 +19,7 @@ from litestar.stores.file import FileStore
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
-from server import db, web
+from server import db, deps, web
 from server.cache import PageCache, not_modified
 from server.catalog import Catalog
 from server.routes import api, moderate, offline, pages, submit
@@ -113,10 +113,9 @@ def create_app(settings: Settings | None = None) -> Kring:
             ),
         ],
         lifespan=[database],
+        dependencies=deps.DEPENDENCIES,
         plugins=[HTMXPlugin()],
-        template_config=TemplateConfig(
-            engine=JinjaTemplateEngine(engine_instance=web.environment(debug=settings.debug))
-        ),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment(settings))),
         # Brotli 4 with a 256 KB window: a results fragment compresses in two thirds of the time of Litestar's
         # default (5, 4 MB) for 3 % more bytes (bench/latency.py, bench/pages.py).
         compression_config=CompressionConfig(

@@ -21,7 +21,7 @@ import numpy as np
 from cachetools import LRUCache
 from msgspec import Struct
 
-from server import db, i18n, labels, models, search
+from server import db, facets, i18n, models, search
 
 _GROUP = msgspec.json.Decoder(models.Group)
 _ORG = msgspec.json.Decoder(models.Organization)
@@ -40,25 +40,6 @@ class Listing(Struct, kw_only=True):
     lat: float | None
     lon: float | None
     place: models.KnownPlace | None
-
-    def facet_values(self, param: str) -> Iterable[str]:
-        g = self.group
-        if param == "kind":
-            return (g.kind,)
-        if param == "theme":
-            return g.themes
-        if param == "format":  # search.py: hybrid groups match both online and in_person
-            if g.format is None:
-                return ()
-            return ("hybrid", "online", "in_person") if g.format == "hybrid" else (g.format,)
-        if param == "lang":
-            return g.languages
-        if param == "access":
-            return [k for k in search.CHOICES["access"] if getattr(g.accessibility, k) is True]
-        if param == "audience":
-            return g.audience
-        value = getattr(g, param)
-        return () if value is None else (value,)
 
     def summary(self, lang: str, distance: float | None = None) -> models.GroupSummary:
         g = self.group
@@ -167,18 +148,19 @@ class Snapshot:
         self.everything = (1 << self.size) - 1
         self.crisis_lines = crisis_lines
         self.places = places
+        self.facets = facets.REGISTRY  # the filters of this snapshot, kept: searching uses the same ones
         self.masks: dict[str, dict[str, int]] = {}
-        for param in search.LIST_PARAMS:
+        for facet in self.facets:
             found: dict[str, list[int]] = {}
             for item in active:
-                for value in item.facet_values(param):
+                for value in facet.of(item.group):
                     found.setdefault(value, []).append(item.rank)
-            self.masks[param] = {value: _mask(ranks, self.size) for value, ranks in found.items()}
+            self.masks[facet.param] = {value: _mask(ranks, self.size) for value, ranks in found.items()}
         # Each query word may also match the translated label of a facet value (in nl, fr and en).
         self.label_words: list[tuple[frozenset[str], int]] = []
-        for param, table in (("kind", labels.KIND), ("theme", labels.THEME), ("audience", labels.AUDIENCE)):
-            for key, label in table.items():
-                mask = self.masks[param].get(key, 0)
+        for facet in self.facets:
+            for key, label in (facet.labels or {}).items() if facet.words else ():
+                mask = self.masks[facet.param].get(key, 0)
                 if mask:
                     texts = [i18n.gettext(lang, label) for lang in i18n.KNOWN_LOCALES]
                     found_words = frozenset(w for text in texts for w in search.words(text))
@@ -275,9 +257,13 @@ class Snapshot:
 
     # -- the search -----------------------------------------------------------------------
 
+    def present(self, param: str) -> list[str]:
+        """The values of a facet that some active listing has (hidden ones included), sorted."""
+        return sorted(self.masks[param])
+
     def _param_mask(self, param: str, values: tuple[str, ...]) -> int:
         masks = self.masks[param]
-        if param in search.ALL_OF:
+        if self.facets[param].rule == "all":
             mask = self.everything
             for value in values:
                 mask &= masks.get(value, 0)
@@ -294,9 +280,7 @@ class Snapshot:
         # The mask of each constraint; a facet's counts use every constraint but its own (OR facets).
         # Hidden listings are in no result and no count: every mask starts from the visible ones.
         constraints: dict[str, int] = {
-            param: self._param_mask(param, filters.selected(param))
-            for param in search.LIST_PARAMS
-            if filters.selected(param)
+            param: self._param_mask(param, values) for param, values in filters.lists.items()
         }
         if filters.query_words:
             constraints["q"] = await self.text_mask(conn, filters.query_words)
@@ -306,9 +290,12 @@ class Snapshot:
         for value in constraints.values():
             mask &= value
         counts: dict[str, dict[str, int]] = {}
-        for param, table in self.masks.items():
+        for facet in self.facets:
+            if not facet.counted:
+                continue
+            param, table = facet.param, self.masks[facet.param]
             base = mask
-            if param in constraints and param not in search.ALL_OF:
+            if param in constraints and facet.rule != "all":
                 base = day.visible
                 for other, value in constraints.items():
                     if other != param:

@@ -71,9 +71,8 @@ class Labels:
     def __init__(self, lang: str) -> None:
         for name in dir(labels):
             table = getattr(labels, name)
-            if name.isupper() and isinstance(table, dict) and name != "FACETS":
+            if name.isupper() and isinstance(table, dict):
                 setattr(self, name, {key: gettext(lang, text) for key, text in table.items()})
-        self.FACETS = {param: getattr(self, name) for param, name in labels.FACET_TABLES.items()}
 
 
 @cache

@@ -118,34 +118,6 @@ LINE_KIND = {
     "doctor": N_("Doctor on duty"),
 }
 
-# Labels of the filter parameters (the form's legends), and the label table of each.
-PARAM = {
-    "q": N_("Words"),
-    "kind": N_("Kind of group"),
-    "theme": N_("Theme"),
-    "format": N_("Where"),
-    "near": N_("Near"),
-    "within": N_("Within"),
-    "lang": N_("Spoken language"),
-    "led_by": N_("Led by"),
-    "cost": N_("Cost"),
-    "access": N_("Accessibility"),
-    "audience": N_("For whom"),
-    "membership": N_("Open or closed"),
-    "page": N_("Page"),
-}
-FACET_TABLES = {
-    "kind": "KIND",
-    "theme": "THEME",
-    "format": "FORMAT",
-    "led_by": "LED_BY",
-    "cost": "COST",
-    "access": "ACCESS",
-    "audience": "AUDIENCE",
-    "membership": "MEMBERSHIP",
-}
-FACETS = {param: globals()[name] for param, name in FACET_TABLES.items()}
-
 # Why a parameter value was ignored (search.ParamError.problem).
 PROBLEMS = {
     "unknown_param": N_("Kring does not know this parameter."),

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import msgspec
 from markdown_it import MarkdownIt
 
-from server import db, i18n, listings, models, places, search
+from server import db, facets, i18n, listings, models, places, search
 
 # Belgium and the Netherlands, with a margin: a coordinate outside is a typo (swapped lat/lon, say).
 LAT_RANGE = (49.3, 53.8)
@@ -352,7 +352,7 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
             if len(set(values)) != len(values):
                 yield at(group, name, "a value is listed twice")
         for code in group.languages:
-            if code not in search.LANGUAGE_CODES:
+            if code not in facets.LANGUAGE_CODES:
                 yield at(group, "languages", f"{code!r} is not an ISO 639-1 language code")
         if group.format in ("in_person", "hybrid") and not (group.place and (group.place.city or group.place.place_id)):
             yield at(group, "place", "a group that meets in person needs at least place.city or place.place_id")
@@ -381,7 +381,7 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
             if facts is None:
                 continue
             for code in facts.languages:
-                if code not in search.LANGUAGE_CODES:
+                if code not in facets.LANGUAGE_CODES:
                     yield at(line, f"{name}.languages", f"{code!r} is not an ISO 639-1 language code")
             if isinstance(facts.hours, dict) and (missing := _missing_languages(facts.hours)):
                 yield at(line, f"{name}.hours", f"give the hours in every language of the site; missing: {missing}")

@@ -5,8 +5,9 @@ The offline catalog of the service worker applies exactly these rules (DESIGN.md
   (ß→ss, æ→ae, œ→oe, ø→o, ł→l, đ→d, þ→th);
 - words: maximal runs of [a-z0-9] in the normalised text;
 - q matches a listing when every query word is a prefix of one of the listing's words;
-- a list parameter matches when the listing has any of the chosen values (OR), except `access`, where
-  the listing must offer every chosen need (AND); lists of different parameters combine with AND;
+- a facet (a list parameter, declared in server/facets.py) matches when the listing has any of the chosen
+  values (OR), or, for a facet whose rule is "all" (`access`), every one of them (AND); different
+  facets combine with AND;
 - format: `online` also matches hybrid groups and `in_person` also matches hybrid groups;
 - near + within: the listing has a location no further than `within` km from the place (haversine
   distance in tenths of a km, rounded half up: see tenths()); listings without a location do not match;
@@ -30,14 +31,13 @@ import re
 import time
 import unicodedata
 from collections.abc import Container, Iterable
-from typing import get_args
 from zoneinfo import ZoneInfo
 
+import msgspec
 import numpy as np
-from babel import Locale
 from msgspec import Struct
 
-from server import models
+from server import facets
 
 PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -46,7 +46,8 @@ MAX_QUERY_WORDS = 8
 WITHIN_CHOICES = (5, 10, 25, 50, 100)
 DEFAULT_WITHIN = 25
 
-_SPELLED_OUT = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})
+SPELLED_OUT = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"}
+_SPELLED_OUT = str.maketrans(SPELLED_OUT)
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"^[0-9]{1,9}$")
 
@@ -139,37 +140,29 @@ def tenths_np(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> n
     return np.where(np.isnan(out), -1, out).astype(np.int64)
 
 
-# The list parameters and the values each accepts. `lang` takes any ISO 639-1 code.
-CHOICES: dict[str, tuple[str, ...]] = {
-    "kind": get_args(models.Kind),
-    "theme": get_args(models.Theme),
-    "format": get_args(models.Format),
-    "led_by": get_args(models.LedBy),
-    "cost": get_args(models.Cost),
-    "access": get_args(models.Access),
-    "audience": get_args(models.Audience),
-    "membership": get_args(models.Membership),
-}
-LIST_PARAMS = ("kind", "theme", "format", "lang", "led_by", "cost", "access", "audience", "membership")
-ALL_OF = frozenset({"access"})
-LANGUAGE_CODES = frozenset(code for code in Locale("en").languages if len(code) == 2)
-PARAMS = frozenset({"q", "near", "within", "page", *LIST_PARAMS})
+# The parameters that are not facets (server/facets.py declares those); each may appear once.
+SCALARS = ("q", "near", "within", "page")
 
 
 class Filters(Struct, frozen=True, kw_only=True):
     q: str = ""
-    kind: tuple[str, ...] = ()
-    theme: tuple[str, ...] = ()
-    format: tuple[str, ...] = ()
+    # Facet parameter -> the values chosen, in the registry's order; only facets with a choice are here.
+    lists: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
     near: str | None = None
     within: int | None = None
-    lang: tuple[str, ...] = ()
-    led_by: tuple[str, ...] = ()
-    cost: tuple[str, ...] = ()
-    access: tuple[str, ...] = ()
-    audience: tuple[str, ...] = ()
-    membership: tuple[str, ...] = ()
     page: int = 1
+
+    @classmethod
+    def of(
+        cls, *, q: str = "", near: str | None = None, within: int | None = None, page: int = 1, **lists: Iterable[str]
+    ) -> Filters:
+        """Filters from keyword arguments, one per facet: Filters.of(kind=("talk_circle",), near="be-gent")."""
+        order = facets.REGISTRY.params
+        unknown = set(lists) - set(order)
+        if unknown:
+            raise TypeError(f"not a facet: {', '.join(sorted(unknown))}")
+        chosen = {param: tuple(lists[param]) for param in order if lists.get(param)}
+        return cls(q=q, lists=chosen, near=near, within=within, page=page)
 
     @property
     def radius(self) -> int:
@@ -180,7 +173,7 @@ class Filters(Struct, frozen=True, kw_only=True):
         return tuple(dict.fromkeys(words(self.q)))[:MAX_QUERY_WORDS]
 
     def selected(self, param: str) -> tuple[str, ...]:
-        return getattr(self, param)
+        return self.lists.get(param, ())
 
     def is_empty(self) -> bool:
         return self == Filters(page=self.page)
@@ -190,8 +183,8 @@ class Filters(Struct, frozen=True, kw_only=True):
         out: list[tuple[str, str]] = []
         if self.q:
             out.append(("q", self.q))
-        for param in LIST_PARAMS:
-            out.extend((param, value) for value in getattr(self, param))
+        for param, values in self.lists.items():
+            out.extend((param, value) for value in values)
         if self.near:
             out.append(("near", self.near))
             if self.within:
@@ -210,24 +203,28 @@ class ParamError(Struct, frozen=True):
     problem: str
 
 
-def parse_filters(items: Iterable[tuple[str, str]], *, place_ids: Container[str]) -> tuple[Filters, list[ParamError]]:
-    """Read filter parameters, keeping every valid value and reporting each invalid one."""
+def parse_filters(
+    items: Iterable[tuple[str, str]], *, place_ids: Container[str], registry: facets.Registry | None = None
+) -> tuple[Filters, list[ParamError]]:
+    """Read filter parameters, keeping every valid value and reporting each invalid one.
+
+    `registry`: the facets of the snapshot searched (default: facets.REGISTRY)."""
+    registry = registry or facets.REGISTRY
     errors: list[ParamError] = []
-    lists: dict[str, list[str]] = {p: [] for p in LIST_PARAMS}
+    lists: dict[str, list[str]] = {}
     single: dict[str, str] = {}
     for key, raw in items:
         value = raw.strip()
-        if key not in PARAMS:
-            errors.append(ParamError(key, raw[:60], "unknown_param"))
-        elif key in lists:
+        facet = registry.by_param.get(key)
+        if facet is not None:
             if not value:
                 continue
-            allowed = CHOICES.get(key)
-            ok = value in allowed if allowed is not None else value in LANGUAGE_CODES
-            if not ok:
+            if not facet.accepts(value):
                 errors.append(ParamError(key, raw[:60], "unknown_value"))
-            elif value not in lists[key]:
-                lists[key].append(value)
+            elif value not in (chosen := lists.setdefault(key, [])):
+                chosen.append(value)
+        elif key not in SCALARS:
+            errors.append(ParamError(key, raw[:60], "unknown_param"))
         elif key in single:
             errors.append(ParamError(key, raw[:60], "repeated"))
         else:
@@ -259,6 +256,6 @@ def parse_filters(items: Iterable[tuple[str, str]], *, place_ids: Container[str]
         near=near,
         within=within if near else None,
         page=page,
-        **{param: tuple(values) for param, values in lists.items()},
+        lists={param: tuple(lists[param]) for param in registry.params if lists.get(param)},
     )
     return filters, errors

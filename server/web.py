@@ -23,7 +23,8 @@ from litestar.types import Message, Scope
 from markupsafe import Markup, escape
 
 from server import forms, i18n, labels, search
-from server.catalog import Listing, Results
+from server.catalog import Listing, Results, Snapshot
+from server.facets import Facet
 from server.settings import Settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -51,10 +52,10 @@ INLINE_CSS = _CSS[: _CSS.index("/* --- The crisis page carries everything above 
 INLINE_CSS_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(INLINE_CSS.encode()).digest()).decode() + "'"
 
 
-def environment(*, debug: bool = False) -> Environment:
+def environment(settings: Settings) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
-        auto_reload=debug,
+        auto_reload=settings.debug,
         autoescape=select_autoescape(default=True),
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
@@ -71,6 +72,8 @@ def environment(*, debug: bool = False) -> Environment:
         locales=i18n.KNOWN_LOCALES,
         report_reasons=forms.REPORT_REASONS,
         inline_css=Markup(INLINE_CSS),  # noqa: S704 (our own stylesheet)
+        public_url=settings.public_url,
+        exit_url=settings.exit_url,
     )
     env.filters.update(
         date=lambda value, lang, form="long": i18n.date(value, lang, form),
@@ -79,26 +82,38 @@ def environment(*, debug: bool = False) -> Environment:
         label=lambda key, table, lang: i18n.gettext(lang, table[key]),
         weekday=lambda key, lang: i18n.gettext(lang, labels.WEEKDAY[key]),
     )
-    env.globals.update(spoken_languages=spoken_languages, count_updates=count_updates, card=card)
+    env.globals.update(facet_options=facet_options, count_updates=count_updates, card=card)
     return env
 
 
-def spoken_languages(results: Results) -> list[str]:
-    """The spoken languages the listing offers as filters: those of the data, and any chosen."""
-    return sorted({*results.counts["lang"], *results.filters.lang})
+def place_options(snapshot: Snapshot, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The places to choose from, by country, sorted by their name in `lang`."""
+    out = []
+    for country in ("BE", "NL"):
+        places = [(p.id, p.label(lang)) for p in snapshot.places.values() if p.country == country]
+        places.sort(key=lambda item: (search.normalise(item[1]), item[0]))
+        out.append((country, places))
+    return out
 
 
-def count_updates(results: Results) -> Markup:
+def facet_options(snapshot: Snapshot, results: Results, facet: Facet, lang: str) -> list[tuple[str, str]]:
+    """A facet's options in the form, as (value, label): every declared value; for an open facet (any
+    ISO 639-1 code) the values the data has, and any chosen."""
+    if facet.labels is not None:
+        return [(value, i18n.gettext(lang, label)) for value, label in facet.labels.items()]
+    values = sorted({*snapshot.present(facet.param), *results.filters.selected(facet.param)})
+    return [(code, i18n.language_name(code, lang)) for code in values]
+
+
+@pass_context
+def count_updates(context: Context, results: Results) -> Markup:
     """Each filter option's new count, for htmx to swap out of band (about 60 spans: built here, not in Jinja)."""
-    counts = results.counts
+    snapshot, lang = context["snapshot"], context["lang"]
     spans = [
-        f'<span id="n-{param}-{value}" hx-swap-oob="true" class="n">{counts[param].get(value, 0)}</span>'
-        for param, table in labels.FACETS.items()
-        for value in table
-    ]
-    spans += [
-        f'<span id="n-lang-{code}" hx-swap-oob="true" class="n">{counts["lang"].get(code, 0)}</span>'
-        for code in spoken_languages(results)
+        f'<span id="n-{facet.param}-{value}" hx-swap-oob="true" class="n">{results.counts[facet.param].get(value, 0)}</span>'
+        for facet in snapshot.facets
+        if facet.counted
+        for value, _ in facet_options(snapshot, results, facet, lang)
     ]
     return Markup("\n".join(spans))  # noqa: S704 (keys and numbers only, none from the request)
 
@@ -188,19 +203,17 @@ def page_context(request: Request, lang: str) -> dict[str, Any]:
     rest = parts[2] if len(parts) > 2 and parts[1] in i18n.KNOWN_LOCALES else ""
     query = f"?{request.url.query}" if request.url.query else ""
     switch = [(code, name, f"/{code}/{rest}{query}") for code, name in i18n.KNOWN_LOCALES.items()]
-    settings: Settings = request.app.state.settings
-    # hreflang wants absolute URLs: the configured public origin, else this request's own (the page cache
-    # keeps answers per host for that reason). x-default is the language the root falls back to.
-    origin = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
-    alternates = [(code, origin + url) for code, _, url in switch]
-    alternates.append(("x-default", f"{origin}/{i18n.DEFAULT}/{rest}{query}"))
+    # hreflang wants absolute URLs: base.html puts the configured public origin before these, else this
+    # request's own (the page cache keeps answers per host for that reason). x-default is the root's fallback.
+    alternates = [(code, url) for code, _, url in switch]
+    alternates.append(("x-default", f"/{i18n.DEFAULT}/{rest}{query}"))
     return {
         "lang": lang,
         "switch": switch,
         "alternates": alternates,
+        "origin": f"{request.url.scheme}://{request.url.netloc}",
         "path": request.url.path,
         "L": i18n.labels_in(lang),
-        "exit_url": settings.exit_url,
     }
 
 

@@ -1,8 +1,9 @@
 """What the service worker needs to answer offline: the compact catalog, the places, its texts and itself.
 
 The catalog holds every active listing in rank order (search.py) with just what the rules and a result
-card need; keys are sent once and values as indexes or bitmasks, so a listing costs about 100 bytes
-before compression (DESIGN.md §7: at most 120 bytes compressed). Hidden listings stay in it: whether a
+card need. The facets (server/facets.py) and search.py's constants travel with it, so search.js applies
+the same filters without naming any; values are sent once and each listing's as indexes or bitmasks, so a
+listing costs about 100 bytes before compression (DESIGN.md §7: at most 120 bytes compressed). Hidden listings stay in it: whether a
 listing is stale or hidden depends on the day, which the worker works out itself (search.js), so the
 catalog only changes with the data.
 """
@@ -10,45 +11,87 @@ catalog only changes with the data.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 import msgspec
 from msgspec import Struct
 
-from server import i18n, labels, search, web
+from server import facets, i18n, search, web
 from server.catalog import Listing, Snapshot
+from server.facets import Registry
 from server.labels import N_
 
-KEYS: dict[str, tuple[str, ...]] = {**search.CHOICES, "country": ("BE", "NL")}
+COUNTRIES = ("BE", "NL")
+MAX_FACET_VALUES = 53  # an item's facet bits must stay exact in a JavaScript number (2**53)
+
+
+class Rules(Struct):
+    """search.py's constants, which search.js takes from the catalog instead of retyping them."""
+
+    per_page: int
+    max_page: int
+    max_query_length: int
+    max_query_words: int
+    within_choices: tuple[int, ...]
+    default_within: int
+    stale_months: int
+    hidden_months: int
+    spelled_out: dict[str, str]
+    earth_radius_km: float
+
+
+RULES = Rules(
+    per_page=search.PER_PAGE,
+    max_page=search.MAX_PAGE,
+    max_query_length=search.MAX_QUERY_LENGTH,
+    max_query_words=search.MAX_QUERY_WORDS,
+    within_choices=search.WITHIN_CHOICES,
+    default_within=search.DEFAULT_WITHIN,
+    stale_months=search.STALE_MONTHS,
+    hidden_months=search.HIDDEN_MONTHS,
+    spelled_out=search.SPELLED_OUT,
+    earth_radius_km=search.EARTH_RADIUS_KM,
+)
+
+
+class OfflineFacet(Struct):
+    """A facet (server/facets.py) as search.js applies it."""
+
+    param: str
+    rule: str  # "any" or "all"
+    counted: bool
+    open: bool  # any ISO 639-1 code is accepted (the worker has the list), not only `values`
+    values: tuple[str, ...]  # bit i of an item's number for this facet: it has values[i]
+    words: dict[str, str] | None  # value -> the words of its label in nl, fr and en, which query words match
 
 
 class CatalogItem(Struct, array_like=True):
+    """One listing; `fields` in the catalog names these in order, so search.js reads them by name."""
+
     id: str
     name: str
-    kind: int
-    format: int  # -1: not known
-    themes: int  # bit i: KEYS["theme"][i]
-    audience: int
-    access: int
-    languages: str  # space-separated ISO 639-1 codes
-    led_by: int
-    cost: int
-    membership: int
+    kind: int  # the card's kind: an index into the values of the kind facet
+    format: int  # the card's format: an index into the values of the format facet; -1: not known
+    themes: int  # the card's tags: bits over the values of the theme facet
     place: str  # a place id, or ""
     lat: float | None  # only when the listing has coordinates of its own; else those of `place`
     lon: float | None
     city: str  # place.city when the data gives one
-    country: int
+    country: int  # index into COUNTRIES
     checked: str  # last_checked, ISO
     words: str  # the listing's own words (name, organization, city), search.words()
+    facets: list[int]  # one number per facet of the catalog, in order: its bits say which values it has
 
 
 class OfflineCatalog(Struct):
     version: str
     date: str
-    keys: dict[str, tuple[str, ...]]
-    labels: dict[str, dict[str, str]]  # param -> value -> the words of its label in nl, fr and en
+    rules: Rules
+    countries: tuple[str, ...]
+    facets: list[OfflineFacet]
+    fields: tuple[str, ...]  # the names of an item's fields
     items: list[CatalogItem]
 
 
@@ -62,63 +105,62 @@ class OfflinePlace(Struct, array_like=True):
     words: str
 
 
-def _index(param: str, value: str | None) -> int:
-    return -1 if value is None else KEYS[param].index(value)
+def offline_facets(snapshot: Snapshot) -> list[OfflineFacet]:
+    out = []
+    for facet in snapshot.facets:
+        values = facet.values if facet.labels is not None else tuple(snapshot.present(facet.param))
+        if len(values) > MAX_FACET_VALUES:
+            raise ValueError(f"facet {facet.param!r} has {len(values)} values; the offline catalog takes 53 at most")
+        words = None
+        if facet.words and facet.labels is not None:
+            words = {key: _label_words(text) for key, text in facet.labels.items()}
+        out.append(OfflineFacet(facet.param, facet.rule, facet.counted, facet.labels is None, values, words))
+    return out
 
 
-def _bits(param: str, values: list[str] | tuple[str, ...]) -> int:
-    return sum(1 << KEYS[param].index(v) for v in values)
+def _label_words(text: str) -> str:
+    return " ".join(dict.fromkeys(w for lang in i18n.KNOWN_LOCALES for w in search.words(i18n.gettext(lang, text))))
 
 
-def item(listing: Listing) -> CatalogItem:
+def _bits(values: tuple[str, ...], have: Iterable[str]) -> int:
+    return sum(1 << values.index(v) for v in dict.fromkeys(have))
+
+
+def item(listing: Listing, facets: list[OfflineFacet], registry: Registry) -> CatalogItem:
     g = listing.group
     own = g.place is not None and g.place.lat is not None
     organization = listing.organization.name if listing.organization else ""
     city = g.place.city if g.place and g.place.city else ""
+    values = {f.param: f.values for f in facets}
     return CatalogItem(
         id=g.id,
         name=g.name,
-        kind=_index("kind", g.kind),
-        format=_index("format", g.format),
-        themes=_bits("theme", g.themes),
-        audience=_bits("audience", g.audience),
-        access=_bits("access", [k for k in KEYS["access"] if getattr(g.accessibility, k) is True]),
-        languages=" ".join(g.languages),
-        led_by=_index("led_by", g.led_by),
-        cost=_index("cost", g.cost),
-        membership=_index("membership", g.membership),
+        kind=values["kind"].index(g.kind),
+        format=-1 if g.format is None else values["format"].index(g.format),
+        themes=_bits(values["theme"], g.themes),
         place=g.place.place_id or "" if g.place else "",
         lat=listing.lat if own else None,
         lon=listing.lon if own else None,
         city=city,
-        country=_index("country", g.country),
+        country=COUNTRIES.index(g.country),
         checked=g.last_checked.isoformat(),
         words=" ".join(dict.fromkeys(search.words(f"{g.name} {organization} {city}"))),
+        facets=[_bits(f.values, registry[f.param].of(g)) for f in facets],
     )
-
-
-def label_words() -> dict[str, dict[str, str]]:
-    """The words of each kind, theme and audience label in every language (a query word may match them)."""
-    out: dict[str, dict[str, str]] = {}
-    for param, table in (("kind", labels.KIND), ("theme", labels.THEME), ("audience", labels.AUDIENCE)):
-        out[param] = {
-            key: " ".join(
-                dict.fromkeys(w for lang in i18n.KNOWN_LOCALES for w in search.words(i18n.gettext(lang, text)))
-            )
-            for key, text in table.items()
-        }
-    return out
 
 
 def catalog_json(snapshot: Snapshot) -> bytes:
     cached = getattr(snapshot, "_offline_catalog", None)
     if cached is None:
+        facets = offline_facets(snapshot)
         catalog = OfflineCatalog(
             version=snapshot.version,
             date=snapshot.date,
-            keys=KEYS,
-            labels=label_words(),
-            items=[item(listing) for listing in snapshot.active],
+            rules=RULES,
+            countries=COUNTRIES,
+            facets=facets,
+            fields=CatalogItem.__struct_fields__,
+            items=[item(listing, facets, snapshot.facets) for listing in snapshot.active],
         )
         cached = snapshot._offline_catalog = msgspec.json.encode(catalog)  # type: ignore[attr-defined]
     return cached
@@ -214,7 +256,7 @@ def worker_js(release: str = "", guides: tuple[str, ...] = ()) -> bytes:
             "search": web.static("js/search.js"),
             "texts": worker_texts(),
             "languages": list(i18n.KNOWN_LOCALES),
-            "languageCodes": sorted(search.LANGUAGE_CODES),
+            "languageCodes": sorted(facets.LANGUAGE_CODES),
         }
     )
     return b"const KRING = " + settings + b";\n" + WORKER_SOURCE.read_bytes()

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, settings
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from server import loader, search
+from server import facets, loader
 from server.app import create_app
 from server.places import known_places
 from server.settings import Settings
@@ -77,7 +77,7 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
 # Kring refuses (not blank, not a choice), and left out otherwise. Negative cases of any other kind are all kept.
 def _refused(param: str, item: object) -> bool:
     if isinstance(item, str):
-        return item.strip() not in {"", *search.CHOICES.get(param, search.LANGUAGE_CODES)}
+        return item.strip() != "" and not facets.REGISTRY[param].accepts(item.strip())
     return isinstance(item, int | float)  # "0", "1.5", "True": never a choice
 
 
@@ -86,7 +86,7 @@ def filter_case(context: schemathesis.HookContext, case: schemathesis.Case) -> b
     if case.meta is None or case.meta.generation.mode != schemathesis.GenerationMode.NEGATIVE:
         return True
     for param, value in (case.query or {}).items():
-        if param in search.LIST_PARAMS and isinstance(value, dict | str):
+        if param in facets.REGISTRY and isinstance(value, dict | str):
             items = value.values() if isinstance(value, dict) else [value]
             if not any(_refused(param, item) for item in items):
                 return False

@@ -91,7 +91,7 @@ def snapshot(groups: list[models.Group]) -> Snapshot:
 
 def find(snap: Snapshot, today: dt.date, page: int = 1, **filters: object):  # type: ignore[no-untyped-def]
     """Snapshot.search without full text, which is all that needs a database connection."""
-    f = search.Filters(page=page, **filters)  # type: ignore[arg-type]
+    f = search.Filters.of(page=page, **filters)
     # In a thread of its own: after the browser tests, Playwright's sync API keeps a loop running in this one.
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, snap.search(None, f, today)).result()  # type: ignore[arg-type]

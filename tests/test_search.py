@@ -57,7 +57,11 @@ def test_parse_keeps_good_values_and_reports_each_bad_one() -> None:
         ("q", "again"),
     ]
     filters, problems = search.parse_filters(items, place_ids={"be-gent"})
-    assert filters.kind == ("support_group",) and filters.lang == ("nl",) and filters.near == "be-gent"
+    assert (
+        filters.selected("kind") == ("support_group",)
+        and filters.selected("lang") == ("nl",)
+        and filters.near == "be-gent"
+    )
     assert filters.page == 1 and filters.within is None and filters.q == "rouw"
     assert {(p.param, p.problem) for p in problems} == {
         ("kind", "unknown_value"),
@@ -70,7 +74,7 @@ def test_parse_keeps_good_values_and_reports_each_bad_one() -> None:
 
 
 def test_canonical_parameters_read_back_the_same() -> None:
-    f = search.Filters(q="rouw gent", kind=("talk_circle", "support_group"), near="be-gent", within=50, page=3)
+    f = search.Filters.of(q="rouw gent", kind=("talk_circle", "support_group"), near="be-gent", within=50, page=3)
     again, problems = search.parse_filters(f.to_params(), place_ids={"be-gent"})
     assert again == f and problems == []
 

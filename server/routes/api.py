@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, Parameter
+from litestar.openapi.spec import Operation, Parameter, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+from litestar.params import FromPath
 
-from server import models, search
-from server.catalog import Catalog
+from server import facets, models, search
+from server.catalog import Catalog, Snapshot
+from server.deps import Chosen
+from server.facets import Facet
 from server.labels import PROBLEMS
-
-_LIST = "Repeat the parameter for several values; any of them matches."
 
 # Error answers, as server/web.py http_error writes them: {status, detail, errors?}. `errors` lists the parameters
 # Kring does not accept ({param, value, problem}) or those that failed validation ({message, key, source}).
@@ -43,71 +46,86 @@ def _space() -> str:
 _SPACE = _space()
 
 
-def _choices(param: str) -> dict[str, Any]:
-    """What each value of a list parameter may be."""
-    values = search.CHOICES.get(param) or sorted(search.LANGUAGE_CODES)
+def _list(facet: Facet) -> Parameter:
+    """A facet's parameter: repeatable, each value one of its choices (blank values are ignored)."""
+    values = facet.values
     padded = f"^[{_SPACE}]*(?:{'|'.join(map(re.escape, values))})?[{_SPACE}]*$"
-    return {"items": {"anyOf": [{"type": "string", "enum": list(values)}, {"type": "string", "pattern": padded}]}}
+    rule = "all of them must be met" if facet.rule == "all" else "any of them matches"
+    return Parameter(
+        name=facet.param,
+        param_in="query",
+        schema=Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(
+                any_of=[
+                    Schema(type=OpenAPIType.STRING, enum=list(values)),
+                    Schema(type=OpenAPIType.STRING, pattern=padded),
+                ]
+            ),
+        ),
+        description=f"{facet.doc} Repeat the parameter for several values; {rule}.",
+        style="form",
+        explode=True,
+    )
 
 
 # q: at most MAX_QUERY_LENGTH characters once stripped.
 _QUERY = f"^[{_SPACE}]*(?:[^{_SPACE}](?:[\\s\\S]{{0,{search.MAX_QUERY_LENGTH - 2}}}[^{_SPACE}])?)?[{_SPACE}]*$"
 
 
+def filter_parameters() -> list[Parameter]:
+    """The listing's parameters: search.py's single ones, then every facet of server/facets.py, in order."""
+    string, integer = OpenAPIType.STRING, OpenAPIType.INTEGER
+    first = [
+        Parameter(
+            name="q",
+            param_in="query",
+            schema=Schema(type=string, pattern=_QUERY),
+            description=f"Words; each must start a word of the listing. At most {search.MAX_QUERY_LENGTH} characters.",
+        )
+    ]
+    last = [
+        Parameter(
+            name="near",
+            param_in="query",
+            schema=Schema(type=string),
+            description="A place id (see the listing page); GET /api/v1/places lists them.",
+        ),
+        Parameter(
+            name="within",
+            param_in="query",
+            schema=Schema(type=integer, enum=list(search.WITHIN_CHOICES)),
+            description=f"Kilometres around `near`: {', '.join(map(str, search.WITHIN_CHOICES))}.",
+        ),
+        Parameter(
+            name="page",
+            param_in="query",
+            schema=Schema(type=integer, minimum=1, maximum=search.MAX_PAGE),
+            description=f"Page, {search.PER_PAGE} per page.",
+        ),
+    ]
+    return [*first, *(_list(facet) for facet in facets.REGISTRY), *last]
+
+
+@dataclass
+class ListGroupsOperation(Operation):
+    """listGroups documents the parameters of the registry. The handler declares none of them: Litestar would
+    check some a first time, with an error of its own shape, before search.parse_filters checks them all."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [*(self.parameters or []), *filter_parameters()]
+
+
 class GroupsController(Controller):
     path = "/api/v1"
     tags = ["groups"]
 
-    @get("/groups", operation_id="listGroups", responses={400: BAD_REQUEST})
+    @get("/groups", operation_id="listGroups", operation_class=ListGroupsOperation, responses={400: BAD_REQUEST})
     async def list_groups(
-        self,
-        request: Request,
-        q: str | None = Parameter(
-            default=None,
-            description=f"Words; each must start a word of the listing. At most {search.MAX_QUERY_LENGTH} characters.",
-            schema_extra={"pattern": _QUERY},
-        ),
-        kind: list[str] | None = Parameter(
-            default=None, description=f"{', '.join(search.CHOICES['kind'])}. {_LIST}", schema_extra=_choices("kind")
-        ),
-        theme: list[str] | None = Parameter(
-            default=None, description=f"A theme key. {_LIST}", schema_extra=_choices("theme")
-        ),
-        format: list[str] | None = Parameter(
-            default=None, description="in_person, online or hybrid.", schema_extra=_choices("format")
-        ),
-        near: str | None = Parameter(
-            default=None, description="A place id (see the listing page); GET /api/v1/places lists them."
-        ),
-        within: int | None = Parameter(
-            default=None,
-            description="Kilometres around `near`: 5, 10, 25, 50, 100.",
-            schema_extra={"enum": list(search.WITHIN_CHOICES)},
-        ),
-        lang: list[str] | None = Parameter(
-            default=None, description="Spoken language, ISO 639-1.", schema_extra=_choices("lang")
-        ),
-        led_by: list[str] | None = Parameter(
-            default=None, description="professional, peer, volunteer or mixed.", schema_extra=_choices("led_by")
-        ),
-        cost: list[str] | None = Parameter(
-            default=None, description="free, contribution or paid.", schema_extra=_choices("cost")
-        ),
-        access: list[str] | None = Parameter(
-            default=None, description="Needs that must all be met.", schema_extra=_choices("access")
-        ),
-        audience: list[str] | None = Parameter(
-            default=None, description=f"An audience key. {_LIST}", schema_extra=_choices("audience")
-        ),
-        membership: list[str] | None = Parameter(
-            default=None, description="open or closed.", schema_extra=_choices("membership")
-        ),
-        page: int | None = Parameter(default=None, ge=1, le=search.MAX_PAGE, description="Page, 20 per page."),
+        self, catalog: NamedDependency[Catalog], snapshot: NamedDependency[Snapshot], chosen: NamedDependency[Chosen]
     ) -> models.GroupPage:
         """Active groups matching every filter, in the same order as the listing page."""
-        catalog: Catalog = request.app.state.catalog
-        snapshot = await catalog.current()
-        filters, problems = search.parse_filters(request.query_params.multi_items(), place_ids=snapshot.places)
+        filters, problems = chosen
         if problems:
             errors = [{"param": p.param, "value": p.value, "problem": PROBLEMS[p.problem]} for p in problems]
             detail = "; ".join(f"{e['param']}={e['value']!r}: {e['problem']}" for e in errors)
@@ -123,16 +141,14 @@ class GroupsController(Controller):
         )
 
     @get("/groups/{group_id:str}", operation_id="getGroup", responses={400: BAD_REQUEST, 404: NOT_FOUND})
-    async def get_group(self, request: Request, group_id: FromPath[str]) -> models.Group:
+    async def get_group(self, snapshot: NamedDependency[Snapshot], group_id: FromPath[str]) -> models.Group:
         """One listing, with every known field; unknown fields are left out."""
-        catalog: Catalog = request.app.state.catalog
-        listing = (await catalog.current()).by_id.get(group_id)
+        listing = snapshot.by_id.get(group_id)
         if listing is None:
             raise NotFoundException(f"No group has the id {group_id!r}")
         return listing.group
 
     @get("/crisis-lines", operation_id="listCrisisLines", tags=["crisis"])
-    async def crisis_lines(self, request: Request) -> list[models.CrisisLine]:
+    async def crisis_lines(self, snapshot: NamedDependency[Snapshot]) -> list[models.CrisisLine]:
         """Crisis lines of Belgium and the Netherlands, in the order the crisis page shows them."""
-        catalog: Catalog = request.app.state.catalog
-        return (await catalog.current()).crisis_lines
+        return snapshot.crisis_lines

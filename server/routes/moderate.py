@@ -22,9 +22,8 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server import accounts, db, forms, i18n, labels, models, moderation, search, web
+from server import accounts, db, deps, forms, i18n, labels, models, moderation, search, web
 from server.catalog import Snapshot
-from server.routes.pages import _catalog, place_options
 
 SESSION = "__Host-kring-session"
 CSRF = "__Host-kring-csrf"
@@ -256,7 +255,7 @@ async def _form_items(request: Request) -> list[tuple[str, str]]:
 async def _submission(request: Request, submission_id: int) -> tuple[str, Snapshot, moderation.Submission]:
     """Who is asking (signed in, or off to the sign-in page), the data, and the submission (or a 404)."""
     who = await _moderator(request)
-    _, snapshot = await _catalog(request)
+    snapshot = await deps.snapshot(request.app.state)
     found = await _db(request, lambda conn: moderation.get_submission(conn, submission_id))
     if found is None:
         raise NotFoundException("No such submission")
@@ -266,7 +265,7 @@ async def _submission(request: Request, submission_id: int) -> tuple[str, Snapsh
 async def _listing(request: Request, listing_id: str) -> tuple[str, Snapshot, tuple[models.Group, str]]:
     """Who is asking, the data, and the listing with its origin (or a 404)."""
     who = await _moderator(request)
-    _, snapshot = await _catalog(request)
+    snapshot = await deps.snapshot(request.app.state)
     found = await _db(request, lambda conn: moderation.get_listing(conn, listing_id))
     if found is None:
         raise NotFoundException("No such listing")
@@ -299,7 +298,7 @@ def _submission_page(
         item=found,
         values=values,
         problems=problems,
-        places=place_options(snapshot, lang),
+        places=web.place_options(snapshot, lang),
         reject_problem=reject_problem,
     )
 
@@ -370,7 +369,7 @@ async def _listing_page(
         origin=origin,
         values=values,
         problems=problems,
-        places=place_options(snapshot, _lang(request)),
+        places=web.place_options(snapshot, _lang(request)),
         reports=reports,
         reasons=forms.REPORT_REASONS,
         done=request.query_params.get("done"),
@@ -395,7 +394,7 @@ async def edit(request: Request, listing_id: FromPath[str]) -> Response[Any]:
 @post("/listings/{listing_id:str}/check", name="moderate_check")
 async def check(request: Request, listing_id: FromPath[str]) -> Response[Any]:
     who = await _moderator(request)
-    _, snapshot = await _catalog(request)
+    snapshot = await deps.snapshot(request.app.state)
     today = search.today()
     try:
         await _db(request, lambda conn: moderation.mark_checked(conn, who, listing_id, snapshot.places, today))

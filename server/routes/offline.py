@@ -6,11 +6,13 @@ from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from server import i18n, web, worker
-from server.catalog import Catalog
+from server.catalog import Snapshot
+from server.settings import Settings
 
 # Icons and screenshots live in web/static; sizes are those of the files (see web/static/icons/README.md).
 ICONS = [
@@ -92,10 +94,9 @@ async def manifest(lang: str = Parameter(default=i18n.DEFAULT, pattern="^(nl|fr|
 
 
 @get("/sw.js", include_in_schema=False)
-async def service_worker(request: Request) -> Response[bytes]:
+async def service_worker(settings: NamedDependency[Settings], snapshot: NamedDependency[Snapshot]) -> Response[bytes]:
     """The worker, from the root so that its scope is the whole site; revalidated on every check."""
-    release = request.app.state.settings.release
-    snapshot = await request.app.state.catalog.current()
+    release = settings.release
     guides = tuple(g.slug for g in snapshot.guides.get(i18n.DEFAULT, []))
     return Response(
         worker.worker_js(release, guides),
@@ -115,12 +116,11 @@ async def service_worker(request: Request) -> Response[bytes]:
         304: NOT_MODIFIED,
     },
 )
-async def catalog(request: Request) -> Response[bytes]:
+async def catalog(request: Request, snapshot: NamedDependency[Snapshot]) -> Response[bytes]:
     """Every active listing, compact, in the listing's order: what the service worker searches offline.
 
     Arrays instead of objects (see server/worker.py CatalogItem); the ETag is the data version.
     """
-    snapshot = await request.app.state.catalog.current()
     return _etagged(request, worker.catalog_json(snapshot), snapshot.version, MediaType.JSON)
 
 
@@ -133,8 +133,6 @@ async def catalog(request: Request) -> Response[bytes]:
         304: NOT_MODIFIED,
     },
 )
-async def places(request: Request) -> Response[bytes]:
+async def places(request: Request, snapshot: NamedDependency[Snapshot]) -> Response[bytes]:
     """The places "near" accepts: [id, country, name, lat, lon, names by language, words]."""
-    catalog: Catalog = request.app.state.catalog
-    snapshot = await catalog.current()
     return _etagged(request, worker.places_json(snapshot), snapshot.version, MediaType.JSON)

@@ -8,13 +8,15 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Router, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from server import i18n, models, search, start, web
-from server.catalog import Catalog, Listing, Results, Snapshot
+from server.catalog import Catalog, Listing, Snapshot
+from server.deps import Chosen, known_language
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)
@@ -22,11 +24,6 @@ def root(request: Request) -> Redirect:
     """Send the visitor to their language; no cookie is set, caches keep one answer per language."""
     lang = i18n.negotiate(request.headers.get("accept-language"))
     return Redirect(f"/{lang}/", status_code=303, headers={"vary": "Accept-Language"})
-
-
-async def _check_lang(request: Request) -> None:
-    if request.path_params.get("lang") not in i18n.KNOWN_LOCALES:
-        raise NotFoundException("No such page")
 
 
 def render(request: Request, lang: str, template: str, **context: Any) -> Template:
@@ -40,49 +37,32 @@ def render(request: Request, lang: str, template: str, **context: Any) -> Templa
     )
 
 
-async def _catalog(request: Request) -> tuple[Catalog, Snapshot]:
-    catalog: Catalog = request.app.state.catalog
-    return catalog, await catalog.current()
-
-
-def place_options(snapshot: Snapshot, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The places to choose from, by country, sorted by their name in `lang`."""
-    out = []
-    for country in ("BE", "NL"):
-        places = [(p.id, p.label(lang)) for p in snapshot.places.values() if p.country == country]
-        places.sort(key=lambda item: (search.normalise(item[1]), item[0]))
-        out.append((country, places))
-    return out
-
-
-async def _search(request: Request) -> tuple[Results, list[search.ParamError], Snapshot]:
-    catalog, snapshot = await _catalog(request)
-    filters, problems = search.parse_filters(request.query_params.multi_items(), place_ids=snapshot.places)
-    results = await snapshot.search(catalog.conn, filters)
-    return results, problems, snapshot
-
-
 def page_url(lang: str, filters: search.Filters, page: int | None = None) -> str:
     query = urlencode(filters.to_params(page=page))
     return f"/{lang}/groups" + (f"?{query}" if query else "")
 
 
 @get("/", name="home")
-async def home(request: Request, lang: FromPath[str]) -> Template:
-    _, snapshot = await _catalog(request)
+async def home(request: Request, lang: FromPath[str], snapshot: NamedDependency[Snapshot]) -> Template:
     return render(request, lang, "pages/home.html", total=snapshot.visible_count())
 
 
 @get("/groups", name="groups")
-async def groups(request: Request, lang: FromPath[str]) -> Template:
-    results, problems, snapshot = await _search(request)
+async def groups(
+    request: Request,
+    lang: FromPath[str],
+    catalog: NamedDependency[Catalog],
+    snapshot: NamedDependency[Snapshot],
+    chosen: NamedDependency[Chosen],
+) -> Template:
+    results = await snapshot.search(catalog.conn, chosen.filters)
     return render(
         request,
         lang,
         "pages/groups.html",
         results=results,
-        problems=problems,
-        places=place_options(snapshot, lang),
+        problems=chosen.problems,
+        places=web.place_options(snapshot, lang),
         snapshot=snapshot,
         page_url=page_url,
         fragment=False,
@@ -90,15 +70,21 @@ async def groups(request: Request, lang: FromPath[str]) -> Template:
 
 
 @get("/groups/results", name="results")
-async def results(request: Request, lang: FromPath[str]) -> Template:
+async def results(
+    request: Request,
+    lang: FromPath[str],
+    catalog: NamedDependency[Catalog],
+    snapshot: NamedDependency[Snapshot],
+    chosen: NamedDependency[Chosen],
+) -> Template:
     """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
-    found, problems, snapshot = await _search(request)
+    found = await snapshot.search(catalog.conn, chosen.filters)
     return render(
         request,
         lang,
         "partials/_results.html",
         results=found,
-        problems=problems,
+        problems=chosen.problems,
         snapshot=snapshot,
         page_url=page_url,
         fragment=True,
@@ -107,15 +93,18 @@ async def results(request: Request, lang: FromPath[str]) -> Template:
 
 
 @get("/groups/{group_id:str}", name="group")
-async def group(request: Request, lang: FromPath[str], group_id: FromPath[str]) -> Template:
-    _, snapshot = await _catalog(request)
+async def group(
+    request: Request, lang: FromPath[str], group_id: FromPath[str], snapshot: NamedDependency[Snapshot]
+) -> Template:
     listing = snapshot.by_id.get(group_id)
     if listing is None:
         raise NotFoundException("No such group")
     return group_page(request, lang, listing, snapshot)
 
 
-def group_page(request: Request, lang: str, listing: Listing, snapshot: Snapshot, **extra: Any) -> Template:
+def group_page(
+    request: Request, lang: str, listing: Listing, snapshot: NamedDependency[Snapshot], **extra: Any
+) -> Template:
     """One group's page; the report form (routes/submit.py) shows it again with what was wrong.
 
     A stale or even hidden listing keeps its page (with a note), so that links and saved groups keep working.
@@ -167,8 +156,7 @@ def chosen_country(request: Request) -> tuple[models.Country, str | None]:
 
 
 @get("/crisis", name="crisis")
-async def crisis(request: Request, lang: FromPath[str]) -> Template:
-    _, snapshot = await _catalog(request)
+async def crisis(request: Request, lang: FromPath[str], snapshot: NamedDependency[Snapshot]) -> Template:
     country, ignored = chosen_country(request)
     return render(
         request,
@@ -180,9 +168,8 @@ async def crisis(request: Request, lang: FromPath[str]) -> Template:
 
 
 @get("/start", name="start")
-async def start_helper(request: Request, lang: FromPath[str]) -> Template:
+async def start_helper(request: Request, lang: FromPath[str], snapshot: NamedDependency[Snapshot]) -> Template:
     """A few gentle, skippable questions; the answers only shape the suggestion on this page."""
-    _, snapshot = await _catalog(request)
     answers = start.answers_from(request.query_params.multi_items(), snapshot.places)
     return render(
         request,
@@ -194,7 +181,7 @@ async def start_helper(request: Request, lang: FromPath[str]) -> Template:
         question_labels=start.QUESTION_LABELS,
         table=msgspec.json.encode(start.table()).decode(),
         guides=snapshot.guides.get(lang, []),
-        places=place_options(snapshot, lang),
+        places=web.place_options(snapshot, lang),
         sections=crisis_sections(snapshot.crisis_lines),
         # The answers are in the address: no cache (ours, the browser's, the worker's) keeps this page.
         headers={"cache-control": "no-store"} if answers else None,
@@ -202,14 +189,14 @@ async def start_helper(request: Request, lang: FromPath[str]) -> Template:
 
 
 @get("/guide", name="guides")
-async def guides(request: Request, lang: FromPath[str]) -> Template:
-    _, snapshot = await _catalog(request)
+async def guides(request: Request, lang: FromPath[str], snapshot: NamedDependency[Snapshot]) -> Template:
     return render(request, lang, "pages/guides.html", guides=snapshot.guides.get(lang, []))
 
 
 @get("/guide/{slug:str}", name="guide")
-async def guide(request: Request, lang: FromPath[str], slug: FromPath[str]) -> Template:
-    _, snapshot = await _catalog(request)
+async def guide(
+    request: Request, lang: FromPath[str], slug: FromPath[str], snapshot: NamedDependency[Snapshot]
+) -> Template:
     found = snapshot.guide(lang, slug)
     if found is None:
         raise NotFoundException("No such guide")
@@ -224,19 +211,17 @@ async def saved(request: Request, lang: FromPath[str]) -> Template:
 
 
 @get("/offline", name="offline")
-async def offline(request: Request, lang: FromPath[str]) -> Template:
+async def offline(request: Request, lang: FromPath[str], snapshot: NamedDependency[Snapshot]) -> Template:
     """What the service worker shows for a page it does not have: it prints the crisis numbers."""
-    _, snapshot = await _catalog(request)
     return render(request, lang, "pages/offline.html", sections=crisis_sections(snapshot.crisis_lines))
 
 
 @get("/about", name="about")
-async def about(request: Request, lang: FromPath[str]) -> Template:
-    _, snapshot = await _catalog(request)
+async def about(request: Request, lang: FromPath[str], snapshot: NamedDependency[Snapshot]) -> Template:
     return render(request, lang, "pages/about.html", snapshot=snapshot, sources=sources(snapshot))
 
 
-def sources(snapshot: Snapshot) -> list[tuple[str, str]]:
+def sources(snapshot: NamedDependency[Snapshot]) -> list[tuple[str, str]]:
     """Where the facts come from: each organization, listing without one, and crisis line, by name."""
     found: dict[str, str] = {}
     for item in snapshot.active:
@@ -251,6 +236,6 @@ def sources(snapshot: Snapshot) -> list[tuple[str, str]]:
 router = Router(
     path="/{lang:str}",
     route_handlers=[home, groups, results, group, crisis, start_helper, guides, guide, saved, offline, about],
-    before_request=_check_lang,
+    guards=[known_language],
     include_in_schema=False,
 )

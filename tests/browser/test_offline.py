@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
 from bench import synthetic
-from server import i18n, loader, search, web
+from server import facets, i18n, loader, search, web
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_server
 from tests.conftest import DATA, ROOT, build_db, soup
 from tests.helpers.browser import install, violations
@@ -281,15 +281,15 @@ combos = st.fixed_dictionaries(
     {},
     optional={
         "q": st.lists(st.sampled_from(WORDS), min_size=1, max_size=2).map(" ".join),
-        "kind": st.lists(st.sampled_from(search.CHOICES["kind"]), min_size=1, max_size=2, unique=True),
-        "theme": st.lists(st.sampled_from(search.CHOICES["theme"]), min_size=1, max_size=2, unique=True),
-        "format": st.lists(st.sampled_from(search.CHOICES["format"]), min_size=1, max_size=2, unique=True),
+        "kind": st.lists(st.sampled_from(facets.REGISTRY["kind"].values), min_size=1, max_size=2, unique=True),
+        "theme": st.lists(st.sampled_from(facets.REGISTRY["theme"].values), min_size=1, max_size=2, unique=True),
+        "format": st.lists(st.sampled_from(facets.REGISTRY["format"].values), min_size=1, max_size=2, unique=True),
         "lang": st.lists(st.sampled_from(["nl", "fr", "en", "de", "ar"]), min_size=1, max_size=2, unique=True),
-        "led_by": st.lists(st.sampled_from(search.CHOICES["led_by"]), min_size=1, max_size=2, unique=True),
-        "cost": st.lists(st.sampled_from(search.CHOICES["cost"]), min_size=1, max_size=2, unique=True),
-        "access": st.lists(st.sampled_from(search.CHOICES["access"]), min_size=1, max_size=2, unique=True),
-        "audience": st.lists(st.sampled_from(search.CHOICES["audience"]), min_size=1, max_size=2, unique=True),
-        "membership": st.lists(st.sampled_from(search.CHOICES["membership"]), min_size=1, max_size=1),
+        "led_by": st.lists(st.sampled_from(facets.REGISTRY["led_by"].values), min_size=1, max_size=2, unique=True),
+        "cost": st.lists(st.sampled_from(facets.REGISTRY["cost"].values), min_size=1, max_size=2, unique=True),
+        "access": st.lists(st.sampled_from(facets.REGISTRY["access"].values), min_size=1, max_size=2, unique=True),
+        "audience": st.lists(st.sampled_from(facets.REGISTRY["audience"].values), min_size=1, max_size=2, unique=True),
+        "membership": st.lists(st.sampled_from(facets.REGISTRY["membership"].values), min_size=1, max_size=1),
         "near": st.sampled_from(PLACES),
         "within": st.sampled_from([str(w) for w in search.WITHIN_CHOICES]),
         "page": st.sampled_from(["2", "3"]),

@@ -197,7 +197,7 @@ function render(lang, catalog, filters, found) {
   const out = ['<div id="results" class="results" aria-busy="false">'];
   out.push(`<p class="offline-note" role="note">${escape(fill(m["You are offline. These results come from the data Kring saved on %(date)s."], { date: date(catalog.date) }))}</p>`);
   if (found.items.length) {
-    out.push(`<ol class="listings" start="${(filters.page - 1) * KringSearch.PER_PAGE + 1}">`);
+    out.push(`<ol class="listings" start="${(filters.page - 1) * catalog.rules.per_page + 1}">`);
     for (const [g, distance] of found.items) {
       let where;
       if (g.format === "online") where = escape(t.format.online);
@@ -231,14 +231,12 @@ function render(lang, catalog, filters, found) {
   const plural = new Intl.PluralRules(lang).select(found.total) === "one" ? 0 : 1;
   out.push(`<p id="result-count" hx-swap-oob="innerHTML">${escape(fill(t.found[plural], { num: found.total }))}</p>`);
   // Each option's new count, as server/web.py count_updates() writes them.
-  for (const param of ["kind", "theme", "format", "led_by", "cost", "access", "audience", "membership"]) {
-    for (const value of catalog.keys[param]) {
-      out.push(`<span id="n-${param}-${value}" hx-swap-oob="true" class="n">${found.counts[param][value] || 0}</span>`);
+  for (const facet of catalog.facets) {
+    if (!facet.counted) continue;
+    const values = facet.open ? Array.from(new Set([...facet.values, ...filters[facet.param]])).sort() : facet.values;
+    for (const value of values) {
+      out.push(`<span id="n-${facet.param}-${value}" hx-swap-oob="true" class="n">${found.counts[facet.param][value] || 0}</span>`);
     }
-  }
-  const spoken = new Set([...catalog.spoken, ...filters.lang]);
-  for (const code of Array.from(spoken).sort()) {
-    out.push(`<span id="n-lang-${code}" hx-swap-oob="true" class="n">${found.counts.lang[code] || 0}</span>`);
   }
   return out.join("\n");
 }

@@ -1,0 +1,56 @@
+"""What handlers are given by Litestar's dependency injection and guards: the catalog, its current snapshot,
+the settings, the filters of a listing request, and the check that a page's language is one Kring speaks."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
+
+from server import i18n, search
+from server.catalog import Catalog, Snapshot
+from server.settings import Settings
+
+
+class Chosen(NamedTuple):
+    """A listing request's filters, and each parameter value that was not understood."""
+
+    filters: search.Filters
+    problems: list[search.ParamError]
+
+
+async def catalog(state: State) -> Catalog:
+    return state.catalog
+
+
+async def snapshot(state: State) -> Snapshot:
+    return await state.catalog.current()
+
+
+def settings(state: State) -> Settings:
+    return state.settings
+
+
+def chosen(request: Request, snapshot: NamedDependency[Snapshot]) -> Chosen:
+    """The one reading of the listing's parameters (search.parse_filters), for the pages and the API alike."""
+    items = request.query_params.multi_items()
+    return Chosen(*search.parse_filters(items, place_ids=snapshot.places, registry=snapshot.facets))
+
+
+async def known_language(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A guard for /{lang}/…: a language Kring does not speak is a page that does not exist."""
+    if connection.path_params.get("lang") not in i18n.KNOWN_LOCALES:
+        raise NotFoundException("No such page")
+
+
+DEPENDENCIES = {
+    "catalog": Provide(catalog),
+    "snapshot": Provide(snapshot),
+    "settings": Provide(settings, sync_to_thread=False),
+    "chosen": Provide(chosen, sync_to_thread=False),
+}

@@ -20,7 +20,8 @@ from server.facets import Facet
 from server.labels import PROBLEMS
 
 # Error answers, as server/web.py http_error writes them: {status, detail, errors?}. `errors` lists the parameters
-# Kring does not accept ({param, value, problem}) or those that failed validation ({message, key, source}).
+# Kring does not accept ({param, value, problem}); only a path parameter Litestar itself checks would give
+# its own shape ({message, key, source}).
 BAD_REQUEST = ResponseSpec(
     models.ProblemDetail,
     generate_examples=False,

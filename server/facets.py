@@ -10,7 +10,7 @@ REGISTRY is read when it is used, not copied at import: a test may build an app 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from typing import Literal, get_args
 
@@ -138,7 +138,7 @@ class Registry:
             raise ValueError("two facets have the same parameter")
         self.params = tuple(self.by_param)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Facet]:
         return iter(self.all)
 
     def __getitem__(self, param: str) -> Facet:

@@ -96,24 +96,31 @@ def place_options(snapshot: Snapshot, lang: str) -> list[tuple[str, list[tuple[s
     return out
 
 
-def facet_options(snapshot: Snapshot, results: Results, facet: Facet, lang: str) -> list[tuple[str, str]]:
-    """A facet's options in the form, as (value, label): every declared value; for an open facet (any
-    ISO 639-1 code) the values the data has, and any chosen."""
+def option_values(snapshot: Snapshot, results: Results, facet: Facet) -> list[str]:
+    """A facet's options in the form: every declared value; for an open facet (any ISO 639-1 code) the
+    values the data has, and any chosen."""
     if facet.labels is not None:
-        return [(value, i18n.gettext(lang, label)) for value, label in facet.labels.items()]
-    values = sorted({*snapshot.present(facet.param), *results.filters.selected(facet.param)})
+        return list(facet.labels)
+    return sorted({*snapshot.present(facet.param), *results.filters.selected(facet.param)})
+
+
+def facet_options(snapshot: Snapshot, results: Results, facet: Facet, lang: str) -> list[tuple[str, str]]:
+    """The options with their labels in `lang`, as (value, label)."""
+    values = option_values(snapshot, results, facet)
+    if facet.labels is not None:
+        return [(value, i18n.gettext(lang, facet.labels[value])) for value in values]
     return [(code, i18n.language_name(code, lang)) for code in values]
 
 
 @pass_context
 def count_updates(context: Context, results: Results) -> Markup:
     """Each filter option's new count, for htmx to swap out of band (about 60 spans: built here, not in Jinja)."""
-    snapshot, lang = context["snapshot"], context["lang"]
+    snapshot = context["snapshot"]
     spans = [
         f'<span id="n-{facet.param}-{value}" hx-swap-oob="true" class="n">{results.counts[facet.param].get(value, 0)}</span>'
         for facet in snapshot.facets
         if facet.counted
-        for value, _ in facet_options(snapshot, results, facet, lang)
+        for value in option_values(snapshot, results, facet)
     ]
     return Markup("\n".join(spans))  # noqa: S704 (keys and numbers only, none from the request)
 

@@ -85,23 +85,20 @@ async def groups(request: Request, lang: FromPath[str]) -> Template:
         places=place_options(snapshot, lang),
         snapshot=snapshot,
         page_url=page_url,
-        fragment=False,
     )
 
 
 @get("/groups/results", name="results")
 async def results(request: Request, lang: FromPath[str]) -> Template:
     """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
-    found, problems, snapshot = await _search(request)
+    found, _, snapshot = await _search(request)
     return render(
         request,
         lang,
-        "partials/_results.html",
+        "partials/_results_fragment.html",
         results=found,
-        problems=problems,
         snapshot=snapshot,
         page_url=page_url,
-        fragment=True,
         push_url=page_url(lang, found.filters),
     )
 

@@ -67,6 +67,18 @@ def page_url(lang: str, filters: search.Filters, page: int | None = None) -> str
     return f"/{lang}/groups" + (f"?{query}" if query else "")
 
 
+def shown(lang: str, results: Results) -> web.Shown:
+    """How many groups were found, and where this page of them is among the others."""
+    n, pages = results.filters.page, results.pages
+    return web.Shown(
+        count=web.count_message(lang, results.total) % {"num": results.total},
+        start=str((n - 1) * search.PER_PAGE + 1),
+        page=i18n.gettext(lang, web.PAGE_OF) % {"page": n, "pages": pages} if pages > 1 else "",
+        previous=page_url(lang, results.filters, n - 1) if n > 1 else "",
+        next=page_url(lang, results.filters, n + 1) if n < pages else "",
+    )
+
+
 @get("/", name="home")
 async def home(request: Request, lang: FromPath[str]) -> Template:
     _, snapshot = await _catalog(request)
@@ -84,7 +96,7 @@ async def groups(request: Request, lang: FromPath[str]) -> Template:
         problems=problems,
         places=place_options(snapshot, lang),
         snapshot=snapshot,
-        page_url=page_url,
+        shown=shown(lang, results),
     )
 
 
@@ -98,7 +110,7 @@ async def results(request: Request, lang: FromPath[str]) -> Template:
         "partials/_results_fragment.html",
         results=found,
         snapshot=snapshot,
-        page_url=page_url,
+        shown=shown(lang, found),
         push_url=page_url(lang, found.filters),
     )
 

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from babel.numbers import format_decimal
@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from server import forms, i18n, labels, search
 from server.catalog import Listing, Results, Snapshot
 from server.facets import Facet
+from server.labels import N_
 from server.settings import Settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -112,17 +113,84 @@ def facet_options(snapshot: Snapshot, results: Results, facet: Facet, lang: str)
     return [(code, i18n.language_name(code, lang)) for code in values]
 
 
+# One filter option's new count, swapped out of band; the worker's skeletons hold it with slots (worker.py).
+OPTION_COUNT = '<span id="n-{param}-{value}" hx-swap-oob="true" class="n">{n}</span>'
+
+
 @pass_context
 def count_updates(context: Context, results: Results) -> Markup:
     """Each filter option's new count, for htmx to swap out of band (about 60 spans: built here, not in Jinja)."""
     snapshot = context["snapshot"]
     spans = [
-        f'<span id="n-{facet.param}-{value}" hx-swap-oob="true" class="n">{results.counts[facet.param].get(value, 0)}</span>'
+        OPTION_COUNT.format(param=facet.param, value=value, n=results.counts[facet.param].get(value, 0))
         for facet in snapshot.facets
         if facet.counted
         for value in option_values(snapshot, results, facet)
     ]
     return Markup("\n".join(spans))  # noqa: S704 (keys and numbers only, none from the request)
+
+
+class Shown(NamedTuple):
+    """What the listing prints around its cards (partials/_results.html, _result_counts.html), as text, so
+    that the worker's skeletons (server/worker.py) can stand in for each field with a slot."""
+
+    count: str  # "12 groups found"
+    start: str  # the number of the first card on this page
+    page: str  # "Page 2 of 5", or "" when one page holds every result
+    previous: str  # the URL of the page before, or ""
+    next: str  # the URL of the page after, or ""
+
+
+class Card(NamedTuple):
+    """What a listing's card (partials/_card.html) prints, as text, for the same reason as Shown."""
+
+    id: str
+    name: str
+    kind: str
+    where: str
+    themes: list[str]
+    checked: str  # the day a person last checked it
+
+
+SEVERAL_PLACES = N_("in several places")
+AWAY = N_("%(km)s km away")
+PAGE_OF = N_("Page %(page)d of %(pages)d")
+
+
+def count_message(lang: str, n: int) -> str:
+    """The live region's words for n groups found, %(num)d still in them (the worker formats them too)."""
+    return i18n.translations(lang).ngettext("%(num)d group found", "%(num)d groups found", n)
+
+
+def where(lang: str, format: str | None, place: str) -> str:
+    """Where a card says a group meets: online, or its place, with "online" when it meets both ways and "in
+    several places" when the data gives no format."""
+    online = i18n.gettext(lang, labels.FORMAT["online"])
+    if format == "online":
+        return online
+    if format == "hybrid":
+        return f"{place} · {online}"
+    if format is None:
+        return f"{place} · {i18n.gettext(lang, SEVERAL_PLACES)}"
+    return place
+
+
+def away(lang: str, km: str) -> str:
+    """What follows the place on a card when the visitor chose a place to be near."""
+    return " · " + i18n.gettext(lang, AWAY) % {"km": km}
+
+
+def card_fields(item: Listing, lang: str) -> Card:
+    g = item.group
+    _ = i18n.translations(lang).gettext
+    return Card(
+        id=g.id,
+        name=g.name,
+        kind=_(labels.KIND[g.kind]),
+        where=where(lang, g.format, item.city(lang) or _(labels.COUNTRY[g.country])),
+        themes=[_(labels.THEME[t]) for t in g.themes],
+        checked=i18n.date(g.last_checked, lang, "medium"),
+    )
 
 
 _DISTANCE = "\x00distance\x00"
@@ -140,12 +208,11 @@ def card(context: Context, item: Listing, distance: float | None, stale: bool) -
     html = _CARDS.get(key)
     if html is None:
         template = context.environment.get_template("partials/_card.html")
-        html = template.render(lang=lang, L=i18n.labels_in(lang), item=item, distance=_DISTANCE, stale=stale)
+        html = template.render(lang=lang, card=card_fields(item, lang), distance=_DISTANCE, stale=stale)
         _CARDS[key] = html
     if distance is None:
         return Markup(html.replace(_DISTANCE, ""))  # noqa: S704 (our own rendered, escaped template)
-    away = i18n.gettext(lang, "%(km)s km away") % {"km": decimal(distance, lang)}
-    return Markup(html.replace(_DISTANCE, f" · {escape(away)}"))  # noqa: S704
+    return Markup(html.replace(_DISTANCE, str(escape(away(lang, decimal(distance, lang))))))  # noqa: S704
 
 
 @cache

@@ -14,14 +14,17 @@ import hashlib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import msgspec
+from markupsafe import Markup, escape
 from msgspec import Struct
 
-from server import facets, i18n, search, web
+from server import facets, i18n, labels, search, web
 from server.catalog import Listing, Snapshot
 from server.facets import Registry
-from server.labels import N_
+from server.settings import Settings
 
 COUNTRIES = ("BE", "NL")
 MAX_FACET_VALUES = 53  # an item's facet bits must stay exact in a JavaScript number (2**53)
@@ -188,37 +191,99 @@ def places_json(snapshot: Snapshot) -> bytes:
 # --- the worker --------------------------------------------------------------------------------
 
 WORKER_SOURCE = web.STATIC_DIR / "js" / "sw.js"
-# The texts the worker writes into offline results, per language.
-WORKER_MESSAGES = (
-    N_("Checked on %(date)s"),
-    N_("Not checked since %(date)s"),
-    N_("%(km)s km away"),
-    N_("in several places"),
-    N_("No group fits all of these filters."),
-    N_("Try fewer filters, a larger distance, or online groups."),
-    N_("Clear all filters"),
-    N_("Pages"),
-    N_("Previous page"),
-    N_("Next page"),
-    N_("Page %(page)d of %(pages)d"),
-    N_("You are offline. These results come from the data Kring saved on %(date)s."),
-)
 
 
 def worker_texts() -> dict[str, dict[str, object]]:
+    """The words the worker puts into its skeletons' slots, per language: labels, and the messages that
+    hold numbers (gettext's %(num)d takes no slot, so the worker formats those itself)."""
     out: dict[str, dict[str, object]] = {}
     for lang in i18n.KNOWN_LOCALES:
-        t = i18n.translations(lang)
         table = i18n.labels_in(lang)
         out[lang] = {
-            "messages": {m: t.gettext(m) for m in WORKER_MESSAGES},
-            "found": [t.ngettext("%(num)d group found", "%(num)d groups found", n) for n in (1, 2)],
+            "found": [web.count_message(lang, n) for n in (1, 2)],
+            "page": i18n.gettext(lang, web.PAGE_OF),
             "kind": table.KIND,
             "theme": table.THEME,
-            "format": table.FORMAT,
             "country": table.COUNTRY,
         }
     return out
+
+
+def slot(name: str) -> str:
+    """Where the worker puts a value into a skeleton (in one pass, so a value holding these brackets stays text)."""
+    return f"\u27e6{name}\u27e7"
+
+
+def _listed(html: str, name: str) -> tuple[str, str]:
+    """`html` drew a loop over two stand-ins that each print slot `name`: the loop as if it had one, and what
+    the template writes between two (the worker joins a list with it)."""
+    before, between, after = html.split(slot(name))
+    return before + slot(name) + after, between
+
+
+def _shown(**empty: str) -> web.Shown:
+    """web.Shown with a slot in every field but those given (empty: the shape without that part)."""
+    return web.Shown(**({name: slot(name) for name in web.Shown._fields} | empty))
+
+
+@cache
+def skeletons(lang: str) -> dict[str, Any]:
+    """The offline results in `lang` as the server's templates draw them, with a slot wherever a value goes:
+    partials/_offline_results.html and _card.html in each of their shapes, _result_counts.html, and web.py's
+    pieces of text and markup. sw.js fills the slots with text only."""
+    env = web.environment(Settings())  # no setting changes what the partials draw
+    some = SimpleNamespace(items=[(None, None)] * 2, is_stale=lambda _: False)
+    # _results.html's shapes: no results; one page of them; the first, a middle and the last of several pages.
+    shapes = {
+        "none": (SimpleNamespace(items=[]), _shown()),
+        "one": (some, _shown(page="", previous="", next="")),
+        "first": (some, _shown(previous="")),
+        "middle": (some, _shown()),
+        "last": (some, _shown(next="")),
+    }
+    results: dict[str, str] = {}
+    between: dict[str, str] = {}
+    for shape, (found, shown) in shapes.items():
+        html = env.get_template("partials/_offline_results.html").render(
+            lang=lang,
+            saved_on=slot("date"),
+            results=found,
+            shown=shown,
+            card=lambda *_: Markup(slot("cards")),  # noqa: S704 (a slot: the worker puts the cards there)
+        )
+        if found.items:
+            results[shape], between["cards"] = _listed(html, "cards")
+        else:
+            results[shape] = html
+    # _card.html's shapes: fresh or stale, with or without themes.
+    cards: dict[str, dict[str, str]] = {"fresh": {}, "stale": {}}
+    for freshness in cards:
+        for look, themes in (("plain", []), ("themed", [slot("themes")] * 2)):
+            html = env.get_template("partials/_card.html").render(
+                lang=lang,
+                card=web.Card(**({name: slot(name) for name in web.Card._fields} | {"themes": themes})),
+                distance=slot("distance"),
+                stale=freshness == "stale",
+            )
+            if themes:
+                cards[freshness][look], between["themes"] = _listed(html, "themes")
+            else:
+                cards[freshness][look] = html
+    counts = env.get_template("partials/_result_counts.html").render(
+        lang=lang,
+        results=None,
+        shown=_shown(),
+        count_updates=lambda _: Markup(slot("options")),  # noqa: S704 (a slot: the worker puts the options there)
+    )
+    return {
+        "results": results,
+        "card": cards,
+        "where": {f or "": str(escape(web.where(lang, f, slot("place")))) for f in (*labels.FORMAT, None)},
+        "away": str(escape(web.away(lang, slot("km")))),
+        "counts": counts,
+        "option": web.OPTION_COUNT.format(param=slot("param"), value=slot("value"), n=slot("n")),
+        "between": between,
+    }
 
 
 def _files(folder: Path) -> list[Path]:
@@ -255,6 +320,7 @@ def worker_js(release: str = "", guides: tuple[str, ...] = ()) -> bytes:
             "precache": precache_urls(guides),
             "search": web.static("js/search.js"),
             "texts": worker_texts(),
+            "skeletons": {lang: skeletons(lang) for lang in i18n.KNOWN_LOCALES},
             "languages": list(i18n.KNOWN_LOCALES),
             "languageCodes": sorted(facets.LANGUAGE_CODES),
         }

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import msgspec
+import re
 
-from server import search, web, worker
+import msgspec
+import pytest
+from markupsafe import Markup, escape
+
+from server import facets, i18n, labels, search, web, worker
 from server.settings import Settings
+from tests.conftest import ROOT, soup
 
 
 def test_manifest_in_each_language(client) -> None:
@@ -93,3 +98,100 @@ def test_an_answer_that_sets_a_cookie_is_never_stored() -> None:
     except StopIteration:
         pass
     assert (b"cache-control", b"no-store") in message["headers"]
+
+
+def fill(skeleton: str, **values: object) -> Markup:
+    """What sw.js does with a skeleton: each slot gets its value, escaped, or a filled skeleton as it is."""
+    return Markup(re.sub("\u27e6(\\w+)\u27e7", lambda m: str(escape(values[m[1]])), skeleton))  # noqa: S704
+
+
+def join(values: list, between: str) -> Markup:
+    """What sw.js does with a list slot: the values (text escaped) with what the template writes between two."""
+    return Markup(between).join(values)  # noqa: S704 (between is a skeleton's: the server's markup)
+
+
+def tags(html: object) -> str:
+    """HTML without the white space between tags, which the templates and the worker's joins place differently."""
+    return re.sub(r">\s+<", "><", str(html)).strip()
+
+
+def test_the_workers_cards_are_the_servers(client) -> None:
+    """Every listing's card, in each language, fresh and stale, with and without a distance: the worker's
+    skeleton filled as sw.js fills it is the card the server renders."""
+    snapshot = client.app.state.catalog.snapshot
+    env = web.environment(Settings())
+    server_card = env.from_string("{{ card(item, distance, stale) }}")
+    for lang in i18n.KNOWN_LOCALES:
+        s = worker.skeletons(lang)
+        for item in snapshot.active:
+            g = item.group
+            place = item.city(lang) or i18n.gettext(lang, labels.COUNTRY[g.country])
+            for stale in (False, True):
+                for distance in (None, 12.3):
+                    expected = server_card.render(
+                        lang=lang, snapshot=snapshot, item=item, distance=distance, stale=stale
+                    )
+                    themes = [i18n.gettext(lang, labels.THEME[t]) for t in g.themes]
+                    card = s["card"]["stale" if stale else "fresh"]["themed" if themes else "plain"]
+                    filled = fill(
+                        card,
+                        id=g.id,
+                        name=g.name,
+                        kind=i18n.gettext(lang, labels.KIND[g.kind]),
+                        where=fill(s["where"][g.format or ""], place=place),
+                        distance=fill(s["away"], km=web.decimal(distance, lang)) if distance else "",
+                        themes=join(themes, s["between"]["themes"]),
+                        checked=i18n.date(g.last_checked, lang, "medium"),
+                    )
+                    assert filled == expected, (lang, g.id, stale, distance)
+
+
+@pytest.mark.parametrize(
+    ("query", "shape"),
+    [
+        ("", "first"),
+        ("page=2", "middle"),
+        ("page=3", "last"),
+        ("format=online", "one"),
+        ("q=nothing+like+this", "none"),
+    ],
+)
+def test_the_workers_results_are_the_servers_partials(client, query: str, shape: str) -> None:
+    """Filled with what the server's fragment shows, each shape of the skeletons gives that fragment, with the
+    offline note: the same markup of _results.html, the same count line and option counts."""
+    for lang in i18n.KNOWN_LOCALES:
+        server = soup(client.get(f"/{lang}/groups/results?{query}").text)
+        s = worker.skeletons(lang)
+        cards = server.select("#results li.listing")
+        nav, previous, after = (server.select_one(f"#results {css}") for css in ("nav", "a[rel=prev]", "a[rel=next]"))
+        results = fill(
+            s["results"][shape],
+            date="1 jan 2026",
+            start=server.select_one("ol.listings")["start"] if cards else "",
+            cards=join([Markup(str(li)) for li in cards], s["between"]["cards"]),  # noqa: S704
+            page=nav.span.text if nav else "",
+            previous=previous["href"] if previous else "",
+            next=after["href"] if after else "",
+        )
+        options = [
+            fill(s["option"], param=p, value=v, n=n.text)
+            for n in server.select("span[hx-swap-oob]")
+            for p, v in [n["id"].split("-", 2)[1:]]
+        ]
+        counts = fill(s["counts"], count=server.select_one("#result-count").text, options=join(options, "\n"))
+        offline = soup(f"{results}\n{counts}")
+        note = offline.select_one("#results > p.offline-note:first-child")
+        assert note.text == i18n.gettext(
+            lang, "You are offline. These results come from the data Kring saved on %(date)s."
+        ) % {"date": "1 jan 2026"}
+        note.decompose()
+        assert tags(offline) == tags(server), (lang, query)
+
+
+def test_the_worker_writes_no_markup_and_names_no_filter() -> None:
+    """sw.js takes its markup from KRING.skeletons and the options it counts from the catalog's facets."""
+    source = (ROOT / "web" / "static" / "js" / "sw.js").read_text()
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.S)  # comments may name what they like
+    assert not re.search(r"<[a-z/!]", code)
+    for param in (*search.SCALARS, *facets.REGISTRY.params):
+        assert not re.search(rf"[\"'`]{param}[\"'`]", code), param

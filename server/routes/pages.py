@@ -15,7 +15,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from server import i18n, models, search, start, web
-from server.catalog import Catalog, Listing, Snapshot
+from server.catalog import Catalog, Listing, Results, Snapshot
 from server.deps import Chosen, known_language
 
 
@@ -42,6 +42,18 @@ def page_url(lang: str, filters: search.Filters, page: int | None = None) -> str
     return f"/{lang}/groups" + (f"?{query}" if query else "")
 
 
+def shown(lang: str, results: Results) -> web.Shown:
+    """How many groups were found, and where this page of them is among the others."""
+    n, pages = results.filters.page, results.pages
+    return web.Shown(
+        count=web.count_message(lang, results.total) % {"num": results.total},
+        start=str((n - 1) * search.PER_PAGE + 1),
+        page=i18n.gettext(lang, web.PAGE_OF) % {"page": n, "pages": pages} if pages > 1 else "",
+        previous=page_url(lang, results.filters, n - 1) if n > 1 else "",
+        next=page_url(lang, results.filters, n + 1) if n < pages else "",
+    )
+
+
 @get("/", name="home")
 async def home(request: Request, lang: FromPath[str], snapshot: NamedDependency[Snapshot]) -> Template:
     return render(request, lang, "pages/home.html", total=snapshot.visible_count())
@@ -64,8 +76,7 @@ async def groups(
         problems=chosen.problems,
         places=web.place_options(snapshot, lang),
         snapshot=snapshot,
-        page_url=page_url,
-        fragment=False,
+        shown=shown(lang, results),
     )
 
 
@@ -82,12 +93,10 @@ async def results(
     return render(
         request,
         lang,
-        "partials/_results.html",
+        "partials/_results_fragment.html",
         results=found,
-        problems=chosen.problems,
         snapshot=snapshot,
-        page_url=page_url,
-        fragment=True,
+        shown=shown(lang, found),
         push_url=page_url(lang, found.filters),
     )
 

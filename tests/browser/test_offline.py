@@ -214,6 +214,10 @@ def test_pages_saved_before_an_update_keep_their_styles_and_scripts_offline(
             assert page.evaluate("getComputedStyle(document.querySelector('header.top')).position") == "sticky", path
             expect(page.locator("#offline")).to_be_visible()  # app.js ran
         assert page.evaluate("typeof window.htmx") == "object"  # the listing has htmx
+        # and still filters, answered by release two's worker in release two's markup.
+        with page.expect_response(re.compile(r"/results\?")):
+            page.locator("#f-format-online").check()
+        expect(page.locator(".offline-note")).to_be_visible()
         page.goto(f"{base}/nl/about")
         assert page.evaluate("document.querySelector('link[rel=stylesheet]').href") != old_css  # release two's page
         # Every cache is release two's: none of release one's is left behind to answer instead.

@@ -84,10 +84,7 @@ const KringSearch = (() => {
       g.words = Array.from(new Set(all.filter(Boolean)));
       return g;
     });
-    const present = {};
-    for (const f of facets) if (f.open) present[f.param] = f.values;
-    const spoken = new Set(Object.values(present).flat());
-    return { version: catalog.version, date: catalog.date, rules: catalog.rules, facets, keys, items, places, present, spoken };
+    return { version: catalog.version, date: catalog.date, rules: catalog.rules, facets, keys, items, places };
   }
 
   /* Read the filter parameters as the server does, keeping the valid values. `isCode` says whether a

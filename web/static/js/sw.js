@@ -1,4 +1,4 @@
-/* Kring's service worker. /sw.js prepends `const KRING = {version, precache, search, texts, ...}`.
+/* Kring's service worker. /sw.js prepends `const KRING = {version, precache, search, texts, skeletons, ...}`.
    - install: precache the app shell, the home, listing, crisis, about and offline pages in every
      language, and the offline catalog; it waits until the page says "update" (nothing reloads by itself);
    - activate: carry the pages visited under older versions over (those the new precache does not have),
@@ -6,7 +6,15 @@
    - static assets (content-hashed): cache first; pages: network first, then the cache, then the
      offline page (which prints the crisis numbers);
    - a results request that fails offline is answered from the catalog, by the rules of search.js;
-   - never cached: anything but GET, moderator pages, answers marked no-store or private. */
+   - never cached: anything but GET, moderator pages, answers marked no-store or private.
+   It serves, it does not author: the markup of offline results is the server's. server/worker.py renders
+   the partials the listing uses (_results.html with an offline note, _card.html, _result_counts.html) into
+   KRING.skeletons, each shape of each with a slot ⟦name⟧ wherever a value goes. A worker has no DOM, and
+   needs none for this: it picks the shape the server's template would take, and fills the slots with text
+   (escaped) or with skeletons it filled (a list of them joined by what the template writes between two).
+   The skeletons travel in this script rather than as <template>s in a cached page: without a DOMParser the
+   worker would have to cut them out of the page's text, and here they change with the worker's version and
+   cannot be missing from a cache. */
 "use strict";
 
 importScripts(KRING.search);
@@ -176,67 +184,58 @@ async function results(request, url) {
   }
 }
 
-// --- the results fragment, as web/templates/partials/_results.html and _card.html write it ---
+// --- the results fragment: the server's skeletons, filled ---
 
-const PIN = '<svg class="icon" aria-hidden="true" focusable="false" viewBox="0 0 24 24" width="18" height="18"><path d="M12 2a7 7 0 0 0-7 7c0 5 7 13 7 13s7-8 7-13a7 7 0 0 0-7-7zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5z"/></svg>';
+const SLOT = /\u27e6(\w+)\u27e7/g;
+
+// What may go into a slot as it is: a skeleton whose slots were filled. Any other value is text.
+class Filled { constructor(html) { this.html = html; } }
 
 function escape(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" })[c]);
 }
 
-function fill(message, values) {
-  return message.replace(/%\((\w+)\)[sd]/g, (_, name) => values[name]);
+const markup = (value) => (value instanceof Filled ? value.html : escape(value));
+const join = (values, between) => new Filled(values.map(markup).join(between));
+
+function fill(skeleton, values) {
+  return new Filled(skeleton.replace(SLOT, (_, name) => {
+    // A slot this worker has no value for means the templates changed under it: fail, never print "undefined".
+    if (!(name in values)) throw new Error(`no value for the slot ${name}`);
+    return markup(values[name]);
+  }));
 }
 
+// gettext's placeholders, in the messages that hold numbers (KRING.texts).
+const format = (message, values) => message.replace(/%\((\w+)\)[sd]/g, (_, name) => values[name]);
+
 function render(lang, catalog, filters, found) {
+  const s = KRING.skeletons[lang];
   const t = KRING.texts[lang];
-  const m = t.messages;
   const date = (iso) => (iso ? new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`)) : "?");
   const number = (n) => new Intl.NumberFormat(lang).format(n);
   const pageUrl = (n) => `/${lang}/groups${(q => (q ? `?${q}` : ""))(KringSearch.toParams(filters, n))}`;
-  const out = ['<div id="results" class="results" aria-busy="false">'];
-  out.push(`<p class="offline-note" role="note">${escape(fill(m["You are offline. These results come from the data Kring saved on %(date)s."], { date: date(catalog.date) }))}</p>`);
-  if (found.items.length) {
-    out.push(`<ol class="listings" start="${(filters.page - 1) * catalog.rules.per_page + 1}">`);
-    for (const [g, distance] of found.items) {
-      let where;
-      if (g.format === "online") where = escape(t.format.online);
-      else {
-        const place = g.city || (g.place ? g.place.names[lang] || g.place.name : "") || t.country[g.country];
-        where = escape(place);
-        if (g.format === "hybrid") where += ` · ${escape(t.format.online)}`;
-        else if (!g.format) where += ` · ${escape(m["in several places"])}`;
-      }
-      if (distance !== null) where += ` · ${escape(fill(m["%(km)s km away"], { km: number(distance) }))}`;
-      const themes = g.themes.length ? `<p class="themes">${g.themes.map((k) => `<span class="tag">${escape(t.theme[k])}</span>`).join("")}</p>` : "";
-      out.push(`<li class="listing"><h2><a href="/${lang}/groups/${escape(g.id)}">${escape(g.name)}</a></h2>`
-        + `<p class="meta"><span class="kind">${escape(t.kind[g.kind])}</span><span>${PIN}${where}</span></p>${themes}`
-        + (found.stale.has(g.rank)
-          ? `<p class="checked stale">${escape(fill(m["Not checked since %(date)s"], { date: date(g.checked) }))}</p></li>`
-          : `<p class="checked">${escape(fill(m["Checked on %(date)s"], { date: date(g.checked) }))}</p></li>`));
-    }
-    out.push("</ol>");
-    if (found.pages > 1) {
-      out.push(`<nav class="pages" aria-label="${escape(m.Pages)}">`);
-      if (filters.page > 1) out.push(`<a rel="prev" href="${escape(pageUrl(filters.page - 1))}">${escape(m["Previous page"])}</a>`);
-      out.push(`<span>${escape(fill(m["Page %(page)d of %(pages)d"], { page: filters.page, pages: found.pages }))}</span>`);
-      if (filters.page < found.pages) out.push(`<a rel="next" href="${escape(pageUrl(filters.page + 1))}">${escape(m["Next page"])}</a>`);
-      out.push("</nav>");
-    }
-  } else {
-    out.push(`<div class="empty"><p>${escape(m["No group fits all of these filters."])}</p>`
-      + `<p>${escape(m["Try fewer filters, a larger distance, or online groups."])} <a href="/${lang}/groups">${escape(m["Clear all filters"])}</a></p></div>`);
-  }
-  out.push("</div>");
-  const plural = new Intl.PluralRules(lang).select(found.total) === "one" ? 0 : 1;
-  out.push(`<p id="result-count" hx-swap-oob="innerHTML">${escape(fill(t.found[plural], { num: found.total }))}</p>`);
-  // Each option's new count, as server/web.py count_updates() writes them.
-  for (const facet of catalog.facets) {
-    if (!facet.counted) continue;
+  const cards = found.items.map(([g, distance]) => fill(s.card[found.stale.has(g.rank) ? "stale" : "fresh"][g.themes.length ? "themed" : "plain"], {
+    id: g.id, name: g.name, kind: t.kind[g.kind], checked: date(g.checked),
+    where: fill(s.where[g.format || ""], { place: g.city || (g.place ? g.place.names[lang] || g.place.name : "") || t.country[g.country] }),
+    distance: distance === null ? "" : fill(s.away, { km: number(distance) }),
+    themes: join(g.themes.map((k) => t.theme[k]), s.between.themes),
+  }));
+  // The shape _results.html takes: no results, one page, or the first, a middle or the last of several.
+  const page = filters.page;
+  const shape = !cards.length ? "none" : found.pages === 1 ? "one" : page === 1 ? "first" : page === found.pages ? "last" : "middle";
+  const results = fill(s.results[shape], {
+    date: date(catalog.date), start: (page - 1) * catalog.rules.per_page + 1, cards: join(cards, s.between.cards),
+    page: format(t.page, { page, pages: found.pages }), previous: pageUrl(page - 1), next: pageUrl(page + 1),
+  });
+  // The options web.py count_updates() counts: each counted facet's values (for an open one, those the
+  // catalog has and any chosen), from the catalog's facets.
+  const option = (param, value) => fill(s.option, { param, value, n: found.counts[param][value] || 0 });
+  const options = catalog.facets.filter((facet) => facet.counted).flatMap((facet) => {
     const values = facet.open ? Array.from(new Set([...facet.values, ...filters[facet.param]])).sort() : facet.values;
-    for (const value of values) {
-      out.push(`<span id="n-${facet.param}-${value}" hx-swap-oob="true" class="n">${found.counts[facet.param][value] || 0}</span>`);
-    }
-  }
-  return out.join("\n");
+    return values.map((value) => option(facet.param, value));
+  });
+  const plural = new Intl.PluralRules(lang).select(found.total) === "one" ? 0 : 1;
+  const counts = fill(s.counts, { count: format(t.found[plural], { num: found.total }), options: join(options, "\n") });
+  return `${results.html}\n${counts.html}`;
 }

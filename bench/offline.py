@@ -21,7 +21,7 @@ BUDGET = 120  # bytes per listing, compressed (DESIGN.md §7)
 
 
 def per_listing(path: Path) -> tuple[int, float, float]:
-    snapshot = catalog_module.build(path, "bench")
+    snapshot = db.run_read(path, catalog_module.build)
     body = worker.catalog_json(snapshot)
     n = max(1, snapshot.size)
     return snapshot.size, len(brotli.compress(body, quality=5)) / n, len(gzip.compress(body, 9)) / n

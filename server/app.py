@@ -19,7 +19,7 @@ from litestar.stores.file import FileStore
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
-from server import db, web
+from server import db, deps, web
 from server.cache import PageCache, not_modified
 from server.catalog import Catalog
 from server.routes import api, moderate, offline, pages, submit
@@ -81,19 +81,14 @@ def create_app(settings: Settings | None = None) -> Kring:
     key = secret(settings)
 
     @asynccontextmanager
-    async def database(app: Litestar) -> AsyncIterator[None]:
-        conn = db.connect(settings.db)  # migrations run on a short-lived synchronous connection
+    async def open_database(app: Litestar) -> AsyncIterator[None]:
+        app.state.database = await db.Database.open(settings.db)
         try:
-            db.migrate(conn)
-        finally:
-            conn.close()
-        reader = await db.connect_async(settings.db)
-        app.state.catalog = Catalog(reader, settings.db)
-        await app.state.catalog.current()
-        try:
+            app.state.catalog = Catalog(app.state.database)
+            await app.state.catalog.current()
             yield
         finally:
-            await reader.close()
+            await app.state.database.close()
 
     app = Kring(
         route_handlers=[
@@ -112,7 +107,8 @@ def create_app(settings: Settings | None = None) -> Kring:
                 cache_control=CacheControlHeader(public=True, max_age=31_536_000, immutable=True),
             ),
         ],
-        lifespan=[database],
+        lifespan=[open_database],
+        dependencies=deps.dependencies(),
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine(engine_instance=web.environment(debug=settings.debug))

@@ -239,7 +239,7 @@ def test_on_any_day_the_search_matches_the_reference(fclient, f: search.Filters,
     today = fixtures.TODAY + dt.timedelta(days=days)
     catalog = fclient.app.state.catalog
     snapshot = fclient.blocking_portal.call(catalog.current)
-    results = fclient.blocking_portal.call(snapshot.search, catalog.conn, f, today)
+    results = fclient.blocking_portal.call(snapshot.search, catalog.database, f, today)
     ids = reference(f, today)
     assert [item.group.id for item, _ in results.items] == ids[: search.PER_PAGE]
     assert results.total == len(ids)

@@ -112,7 +112,7 @@ class GroupsController(Controller):
             errors = [{"param": p.param, "value": p.value, "problem": PROBLEMS[p.problem]} for p in problems]
             detail = "; ".join(f"{e['param']}={e['value']!r}: {e['problem']}" for e in errors)
             raise HTTPException(status_code=400, detail=f"Bad parameter: {detail}", extra={"errors": errors})
-        results = await snapshot.search(catalog.conn, filters)
+        results = await snapshot.search(catalog.database, filters)
         return models.GroupPage(
             total=results.total,
             page=filters.page,

@@ -58,7 +58,7 @@ def place_options(snapshot: Snapshot, lang: str) -> list[tuple[str, list[tuple[s
 async def _search(request: Request) -> tuple[Results, list[search.ParamError], Snapshot]:
     catalog, snapshot = await _catalog(request)
     filters, problems = search.parse_filters(request.query_params.multi_items(), place_ids=snapshot.places)
-    results = await snapshot.search(catalog.conn, filters)
+    results = await snapshot.search(catalog.database, filters)
     return results, problems, snapshot
 
 

@@ -24,14 +24,11 @@ def database(tmp_path: Path, real_db: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_backup_is_consistent_while_writes_go_on(database: Path, tmp_path: Path) -> None:
-    conn = db.connect(database)
-    db.migrate(conn)
-    conn.close()
     stop = threading.Event()
 
     def write() -> None:
         while not stop.is_set():
-            inbox.store_report(str(database), "be-psybru", "other", "still busy")
+            db.run_write(database, lambda conn: inbox.store_report(conn, "be-psybru", "other", "still busy"))
 
     writer = threading.Thread(target=write)
     writer.start()

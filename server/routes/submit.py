@@ -3,18 +3,20 @@ and a rate limit shared by all worker processes (app.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 from typing import Any
 
 from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server import forms, inbox
-from server.routes.pages import _catalog, _check_lang, group_page, render
+from server import deps, forms, inbox
+from server.catalog import Snapshot
+from server.db import Database
+from server.routes.pages import group_page, render
 
 HONEYPOT = "nickname"  # hidden from people; a bot that fills it gets a thank-you and nothing is stored
 MAX_BODY = 32 * 1024
@@ -49,7 +51,9 @@ async def submit_form(request: Request, lang: FromPath[str]) -> Template:
 
 
 @post("/submit", name="submit_post", request_max_body_size=MAX_BODY)
-async def submit_send(request: Request, lang: FromPath[str]) -> Template | Redirect:
+async def submit_send(
+    request: Request, lang: FromPath[str], database: NamedDependency[Database]
+) -> Template | Redirect:
     same_origin(request)
     form = await request.form()
     items: list[tuple[str, Any]] = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
@@ -62,8 +66,8 @@ async def submit_send(request: Request, lang: FromPath[str]) -> Template | Redir
         )
         response.status_code = 400
         return response
-    # In a thread: a write may wait for the lock (a moderator's transaction), and must not stall other visitors.
-    await asyncio.to_thread(inbox.store, str(request.app.state.settings.db), submission, lang)
+    # Thanked only once the write is committed, with synchronous=FULL: from then on it survives a crash.
+    await database.write(lambda conn: inbox.store(conn, submission, lang))
     return Redirect(f"/{lang}/submit/thanks", status_code=303)
 
 
@@ -73,9 +77,14 @@ async def submit_thanks(request: Request, lang: FromPath[str]) -> Template:
 
 
 @post("/groups/{group_id:str}/report", name="report", request_max_body_size=MAX_BODY)
-async def report(request: Request, lang: FromPath[str], group_id: FromPath[str]) -> Template | Redirect:
+async def report(
+    request: Request,
+    lang: FromPath[str],
+    group_id: FromPath[str],
+    snapshot: NamedDependency[Snapshot],
+    database: NamedDependency[Database],
+) -> Template | Redirect:
     same_origin(request)
-    _, snapshot = await _catalog(request)
     listing = snapshot.by_id.get(group_id)
     if listing is None:
         raise NotFoundException("No such group")
@@ -96,13 +105,14 @@ async def report(request: Request, lang: FromPath[str], group_id: FromPath[str])
         )
         response.status_code = 400
         return response
-    await asyncio.to_thread(inbox.store_report, str(request.app.state.settings.db), group_id, reason, details)
+    await database.write(lambda conn: inbox.store_report(conn, group_id, reason, details))
     return Redirect(f"/{lang}/groups/{group_id}/reported", status_code=303)
 
 
 @get("/groups/{group_id:str}/reported", name="reported")
-async def reported(request: Request, lang: FromPath[str], group_id: FromPath[str]) -> Template:
-    _, snapshot = await _catalog(request)
+async def reported(
+    request: Request, lang: FromPath[str], group_id: FromPath[str], snapshot: NamedDependency[Snapshot]
+) -> Template:
     if group_id not in snapshot.by_id:
         raise NotFoundException("No such group")
     return render(request, lang, "pages/thanks.html", what="report", group=snapshot.by_id[group_id].group)
@@ -111,6 +121,6 @@ async def reported(request: Request, lang: FromPath[str], group_id: FromPath[str
 router = Router(
     path="/{lang:str}",
     route_handlers=[submit_form, submit_send, submit_thanks, report, reported],
-    before_request=_check_lang,
+    guards=[deps.known_lang],
     include_in_schema=False,
 )

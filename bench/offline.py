@@ -97,9 +97,7 @@ def measure() -> list[Row]:
         data.groups = synthetic.generate(5000, seed=2)
         data.organizations = []
         path = Path(tmp) / "s5k.sqlite"
-        conn = db.connect(path)
-        loader.load(conn, data)
-        conn.close()
+        db.run_write(path, lambda conn: loader.load(conn, data))
         for name, db_path in (("shipped data", shipped), ("5,000 synthetic", path)):
             n, br, gz = per_listing(db_path)
             print(f"offline catalog, {name}: {n} listings, {br:.0f} B/listing br, {gz:.0f} B/listing gzip")

@@ -196,30 +196,3 @@ def backup(path: Path | str, target: Path | str) -> str:
     finally:
         copy.close()
         source.close()
-
-
-# --- until every caller goes through the door ------------------------------------------------------------
-
-from collections.abc import Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-
-
-def connect(path: Path | str) -> sqlite3.Connection:
-    return _open(path, writer=True)
-
-
-async def connect_async(path: Path | str) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    await _on_thread(conn, functools.partial(_prepare, writer=True))
-    return conn
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

@@ -1,6 +1,6 @@
 """Moderation: the queue of submissions and reports, and the decisions on them, each with its audit entry.
 
-Every function takes a synchronous sqlite3 connection and begins or commits nothing: the queries are fns for
+Every function takes a synchronous `sqlite3.Connection` and begins or commits nothing: the queries are fns for
 Database.read, the decisions fns for Database.write (server/db.py), which runs each as one transaction on
 the writer. So a decision, its audit entry and the new data version are written together, and a crash (or a
 Gone halfway) leaves either all of it or none of it.

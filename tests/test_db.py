@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import re
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from typing import TypeVar
 import pytest
 
 from server import db
+from tests.conftest import ROOT
 
 T = TypeVar("T")
 
@@ -169,3 +171,19 @@ def test_a_failing_read_gives_its_reader_back(tmp_path: Path) -> None:
         return await database.read(lambda conn: conn.execute("SELECT 1").fetchone()[0])
 
     assert with_database(tmp_path / "k.sqlite", work) == 1
+
+
+# Calls that open a connection, and statements that make a transaction: only server/db.py has them.
+OPENS = re.compile(r"\b(?:sqlite3|aiosqlite)\.connect\b|\bdb\.(?:connect|connect_async|_open)\b|\bconnect_async\b")
+TRANSACTIONS = re.compile(r"\b(?:BEGIN|COMMIT|ROLLBACK|SAVEPOINT)\b|\bdb\.transaction\b|\.commit\(\)|\.rollback\(\)")
+
+
+def test_nothing_but_db_py_opens_a_connection_or_a_transaction() -> None:
+    found = []
+    for path in sorted((ROOT / "server").rglob("*.py")):
+        if path == ROOT / "server" / "db.py":
+            continue
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if OPENS.search(line) or TRANSACTIONS.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == [], "go through server/db.py's Database.read/write (or run_read/run_write):\n" + "\n".join(found)

@@ -407,9 +407,8 @@ def test_mark_checked_and_edit_a_listing_from_the_data_files(mod: Moderator) -> 
     group, origin = _listing(mod.path, group_id)
     assert group.status == "paused" and origin == "moderated"
     # The data files come again: the moderator's version stays, and so does a later "checked" date.
-    conn = db.connect(mod.path)
-    counts = loader.load(conn, loader.read(DATA))
-    conn.close()
+    data = loader.read(DATA)
+    counts = db.run_write(mod.path, lambda conn: loader.load(conn, data))
     assert counts["kept"] == 1
     assert _listing(mod.path, group_id)[0].status == "paused"
     edits = _rows(mod.path, "SELECT details FROM audit WHERE action = 'edit' AND target = ?", f"listing {group_id}")
@@ -417,14 +416,13 @@ def test_mark_checked_and_edit_a_listing_from_the_data_files(mod: Moderator) -> 
 
 
 def test_load_keeps_a_later_checked_date(mod: Moderator) -> None:
-    conn = db.connect(mod.path)
-    group_id = conn.execute("SELECT id FROM listing WHERE origin = 'data' ORDER BY id").fetchone()[0]
+    group_id = _rows(mod.path, "SELECT id FROM listing WHERE origin = 'data' ORDER BY id")[0][0]
     later = search.today() + dt.timedelta(days=1)
     places = {}
-    moderation.mark_checked(conn, "ilse", group_id, places, later)
-    loader.load(conn, loader.read(DATA))
-    assert moderation.get_listing(conn, group_id)[0].last_checked == later
-    conn.close()
+    db.run_write(mod.path, lambda conn: moderation.mark_checked(conn, "ilse", group_id, places, later))
+    data = loader.read(DATA)
+    db.run_write(mod.path, lambda conn: loader.load(conn, data))
+    assert _listing(mod.path, group_id)[0].last_checked == later
 
 
 def test_reports_are_listed_and_closed(mod: Moderator) -> None:

@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Kring:
             ),
         ],
         lifespan=[open_database],
-        dependencies=deps.dependencies(),
+        dependencies=deps.DEPENDENCIES,
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine(engine_instance=web.environment(debug=settings.debug))

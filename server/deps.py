@@ -1,4 +1,5 @@
-"""What handlers receive from Litestar: the `database` and `snapshot` dependencies, and the `known_lang` guard."""
+"""What handlers are given by Litestar's dependency injection and guards: the database, the catalog's current
+snapshot, and the check that a page's language is one Kring speaks."""
 
 from __future__ import annotations
 
@@ -24,12 +25,11 @@ async def snapshot(state: State) -> Snapshot:
     return await state.catalog.current()
 
 
-def known_lang(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Under /{lang}/, a language Kring does not speak is a page that does not exist."""
+async def known_language(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A guard for /{lang}/…: a language Kring does not speak is a page that does not exist."""
     if connection.path_params.get("lang") not in i18n.KNOWN_LOCALES:
         raise NotFoundException("No such page")
 
 
-def dependencies() -> dict[str, Provide]:
-    """What the app provides to every handler that names it as a parameter."""
-    return {"database": Provide(database), "snapshot": Provide(snapshot)}
+# What the app provides to every handler that names it as a parameter.
+DEPENDENCIES = {"database": Provide(database), "snapshot": Provide(snapshot)}

@@ -13,9 +13,10 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server import deps, forms, inbox
+from server import forms, inbox
 from server.catalog import Snapshot
 from server.db import Database
+from server.deps import known_language
 from server.routes.pages import group_page, render
 
 HONEYPOT = "nickname"  # hidden from people; a bot that fills it gets a thank-you and nothing is stored
@@ -121,6 +122,6 @@ async def reported(
 router = Router(
     path="/{lang:str}",
     route_handlers=[submit_form, submit_send, submit_thanks, report, reported],
-    guards=[deps.known_lang],
+    guards=[known_language],
     include_in_schema=False,
 )

@@ -45,11 +45,8 @@ def rss_mb() -> tuple[float, float]:
 
 def real_db(path: Path) -> Path:
     """Load data/ into a fresh DB at `path` (what `kring load data` does) and return the path."""
-    conn = db.connect(path)
-    try:
-        loader.load(conn, loader.read(ROOT / "data"))
-    finally:
-        conn.close()
+    data = loader.read(ROOT / "data")
+    db.run_write(path, lambda conn: loader.load(conn, data))
     return path
 
 

@@ -50,18 +50,18 @@ def query_mix(n: int = QUERIES, seed: int = 5) -> list[search.Filters]:
 
 async def _measure(path: Path) -> dict[str, object]:
     queries = query_mix()
-    conn = await db.connect_async(path)
+    database = await db.Database.open(path)
     try:
         before = rss_mb()[0]
         start = time.perf_counter()
-        snapshot = await Catalog(conn, path).current()
+        snapshot = await Catalog(database).current()
         build = time.perf_counter() - start
         after = rss_mb()
         times: dict[str, list[float]] = {"cold": [], "warm": []}
         for name, passes in (("cold", 1), ("warm", ROUNDS)):
             for filters in queries * passes:
                 start = time.perf_counter()
-                await snapshot.search(conn, filters)
+                await snapshot.search(database, filters)
                 times[name].append((time.perf_counter() - start) * 1000)
         for name, passes in (("cold", 1), ("warm", ROUNDS)):  # split by whether the query has `near`
             for has_near in (False, True):
@@ -76,7 +76,7 @@ async def _measure(path: Path) -> dict[str, object]:
             "example": queries[0].to_params(),
         }
     finally:
-        await conn.close()
+        await database.close()
 
 
 def measure() -> list[Row]:

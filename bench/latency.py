@@ -123,7 +123,7 @@ async def _measure(db_path: Path, urls: list[str]) -> dict[str, list[float]]:
         for url in urls * ROUNDS:  # the search alone, without the template, compression and middleware
             filters, _ = search.parse_filters(parse_qsl(urlsplit(url).query), place_ids=snapshot.places)
             start = time.perf_counter()
-            await snapshot.search(catalog.conn, filters)
+            await snapshot.search(catalog.database, filters)
             found["search"].append((time.perf_counter() - start) * 1000)
     found["hello"] = [await _time(hello.app, "/") for _ in urls * ROUNDS]
     return found

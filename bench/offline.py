@@ -21,7 +21,7 @@ BUDGET = 120  # bytes per listing, compressed (DESIGN.md §7)
 
 
 def per_listing(path: Path) -> tuple[int, float, float]:
-    snapshot = catalog_module.build(path, "bench")
+    snapshot = db.run_read(path, catalog_module.build)
     body = worker.catalog_json(snapshot)
     n = max(1, snapshot.size)
     return snapshot.size, len(brotli.compress(body, quality=5)) / n, len(gzip.compress(body, 9)) / n
@@ -97,9 +97,7 @@ def measure() -> list[Row]:
         data.groups = synthetic.generate(5000, seed=2)
         data.organizations = []
         path = Path(tmp) / "s5k.sqlite"
-        conn = db.connect(path)
-        loader.load(conn, data)
-        conn.close()
+        db.run_write(path, lambda conn: loader.load(conn, data))
         for name, db_path in (("shipped data", shipped), ("5,000 synthetic", path)):
             n, br, gz = per_listing(db_path)
             print(f"offline catalog, {name}: {n} listings, {br:.0f} B/listing br, {gz:.0f} B/listing gzip")

@@ -233,11 +233,7 @@ def build_db(path: Path | str, n: int, seed: int = 1) -> None:
     problems = list(loader.check(dataset, lambda record, field, message: f"{record.id}: {field}: {message}"))
     if problems:
         raise SystemExit("\n".join(problems[:20]))
-    conn = db.connect(path)
-    try:
-        loader.load(conn, dataset)
-    finally:
-        conn.close()
+    db.run_write(path, lambda conn: loader.load(conn, dataset))
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,12 @@
-"""Moderators' accounts: argon2id passwords, TOTP codes, the lockout after failed sign-ins, and sessions."""
+"""Moderators' accounts: argon2id passwords, TOTP codes, the lockout after failed sign-ins, and sessions.
+
+add, session and sign_out are fns for Database.write (or db.run_write); sign_in reads, checks the password
+in a thread, then writes, through the door it is given.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
@@ -81,51 +86,80 @@ def lock_for(failures: int) -> dt.timedelta:
     return min(FIRST_LOCK * 2 ** (failures - FREE_TRIES), LONGEST_LOCK)
 
 
-def sign_in(conn: sqlite3.Connection, name: str, password: str, code: str, at: dt.datetime | None = None) -> SignIn:
-    """Check the password and the TOTP code; on success open a new session and return its token."""
-    at = at or now()
+class _Account(Struct, frozen=True):
+    password_hash: str
+    secret: str
+    locked_until: str
+
+
+def _account(conn: sqlite3.Connection, name: str) -> _Account | None:
     row = conn.execute(
         "SELECT password_hash, totp_secret, locked_until FROM moderator WHERE name = ?", (name,)
     ).fetchone()
-    if row is None:
-        _verify(_dummy_hash(), password)
+    return _Account(*row) if row else None
+
+
+class _Attempt(Struct, frozen=True):
+    password_ok: bool
+    step: int | None  # the TOTP time step of the code given, when it is a right one
+    new_hash: str | None  # the password hashed again, when the hasher's settings changed since
+
+
+def _check(account: _Account, password: str, code: str, at: dt.datetime) -> _Attempt:
+    password_ok = _verify(account.password_hash, password)
+    rehash = password_ok and HASHER.check_needs_rehash(account.password_hash)
+    return _Attempt(password_ok, _totp_step(account.secret, code, at), HASHER.hash(password) if rehash else None)
+
+
+async def sign_in(database: db.Database, name: str, password: str, code: str, at: dt.datetime | None = None) -> SignIn:
+    """Check the password and the TOTP code; on success open a new session and return its token.
+
+    argon2 takes a while (on purpose), so it runs in a thread of its own between a read and a write: inside
+    the write it would hold up every other write, the organizers' submissions among them.
+    """
+    at = at or now()
+    account = await database.read(lambda conn: _account(conn, name))
+    if account is None:
+        await asyncio.to_thread(_verify, _dummy_hash(), password)
         return SignIn("wrong")
-    password_hash, secret, locked_until = row
-    if locked_until and dt.datetime.fromisoformat(locked_until) > at:
+    if account.locked_until and dt.datetime.fromisoformat(account.locked_until) > at:
         # No password check while locked: a locked account gives away nothing, not even a right guess.
-        with db.transaction(conn):
-            audit(conn, name, "sign_in_locked", name)
+        await database.write(lambda conn: audit(conn, name, "sign_in_locked", name))
+        return SignIn("locked", locked_until=dt.datetime.fromisoformat(account.locked_until))
+    attempt = await asyncio.to_thread(_check, account, password, code, at)
+    return await database.write(lambda conn: _count(conn, name, attempt, at))
+
+
+def _count(conn: sqlite3.Connection, name: str, attempt: _Attempt, at: dt.datetime) -> SignIn:
+    """Count a failure (and lock after too many), or open a session: a write."""
+    failures, locked_until, last_step = conn.execute(
+        "SELECT failures, locked_until, last_step FROM moderator WHERE name = ?", (name,)
+    ).fetchone()
+    if locked_until and dt.datetime.fromisoformat(locked_until) > at:  # locked meanwhile, by a parallel try
         return SignIn("locked", locked_until=dt.datetime.fromisoformat(locked_until))
-    # argon2 takes a while: verify outside the write transaction, then count under it.
-    password_ok = _verify(password_hash, password)
-    step = _totp_step(secret, code, at)
-    with db.transaction(conn):
-        failures, locked_until, last_step = conn.execute(
-            "SELECT failures, locked_until, last_step FROM moderator WHERE name = ?", (name,)
-        ).fetchone()
-        if locked_until and dt.datetime.fromisoformat(locked_until) > at:  # locked meanwhile, by a parallel try
-            return SignIn("locked", locked_until=dt.datetime.fromisoformat(locked_until))
-        if not (password_ok and step is not None and step > last_step):
-            failures += 1
-            wait = lock_for(failures)
-            until = iso(at + wait) if wait else ""
-            conn.execute("UPDATE moderator SET failures = ?, locked_until = ? WHERE name = ?", (failures, until, name))
-            audit(conn, name, "sign_in_failed", name, f"{failures}" + (f" → {until}" if until else ""))
-            if until:
-                return SignIn("locked", locked_until=dt.datetime.fromisoformat(until))
-            return SignIn("wrong")
-        if HASHER.check_needs_rehash(password_hash):
-            conn.execute("UPDATE moderator SET password_hash = ? WHERE name = ?", (HASHER.hash(password), name))
-        conn.execute("UPDATE moderator SET failures = 0, locked_until = '', last_step = ? WHERE name = ?", (step, name))
-        token = secrets.token_urlsafe(32)
-        conn.execute(
-            "INSERT INTO session (token_hash, moderator, created, seen) VALUES (?, ?, ?, ?)",
-            (_hash(token), name, iso(at), iso(at)),
-        )
-        # Sessions that ran out are of no use to anyone: clear them while we are here.
-        conn.execute("DELETE FROM session WHERE seen < ? OR created < ?", (iso(at - IDLE), iso(at - ABSOLUTE)))
-        audit(conn, name, "sign_in", name)
-        return SignIn("ok", token=token)
+    if not (attempt.password_ok and attempt.step is not None and attempt.step > last_step):
+        failures += 1
+        wait = lock_for(failures)
+        until = iso(at + wait) if wait else ""
+        conn.execute("UPDATE moderator SET failures = ?, locked_until = ? WHERE name = ?", (failures, until, name))
+        audit(conn, name, "sign_in_failed", name, f"{failures}" + (f" → {until}" if until else ""))
+        if until:
+            return SignIn("locked", locked_until=dt.datetime.fromisoformat(until))
+        return SignIn("wrong")
+    if attempt.new_hash:
+        conn.execute("UPDATE moderator SET password_hash = ? WHERE name = ?", (attempt.new_hash, name))
+    conn.execute(
+        "UPDATE moderator SET failures = 0, locked_until = '', last_step = ? WHERE name = ?", (attempt.step, name)
+    )
+    token = secrets.token_urlsafe(32)
+    conn.execute(
+        "INSERT INTO session (token_hash, moderator, created, seen) VALUES (?, ?, ?, ?)",
+        (_hash(token), name, iso(at), iso(at)),
+    )
+    # Sessions that ran out are of no use to anyone: clear them while we are here.
+    conn.execute("DELETE FROM session WHERE seen < ? OR created < ?", (iso(at - IDLE), iso(at - ABSOLUTE)))
+    audit(conn, name, "sign_in", name)
+    return SignIn("ok", token=token)
 
 
 @functools.cache

@@ -81,19 +81,14 @@ def create_app(settings: Settings | None = None) -> Kring:
     key = secret(settings)
 
     @asynccontextmanager
-    async def database(app: Litestar) -> AsyncIterator[None]:
-        conn = db.connect(settings.db)  # migrations run on a short-lived synchronous connection
+    async def open_database(app: Litestar) -> AsyncIterator[None]:
+        app.state.database = await db.Database.open(settings.db)
         try:
-            db.migrate(conn)
-        finally:
-            conn.close()
-        reader = await db.connect_async(settings.db)
-        app.state.catalog = Catalog(reader, settings.db)
-        await app.state.catalog.current()
-        try:
+            app.state.catalog = Catalog(app.state.database)
+            await app.state.catalog.current()
             yield
         finally:
-            await reader.close()
+            await app.state.database.close()
 
     app = Kring(
         route_handlers=[
@@ -112,7 +107,7 @@ def create_app(settings: Settings | None = None) -> Kring:
                 cache_control=CacheControlHeader(public=True, max_age=31_536_000, immutable=True),
             ),
         ],
-        lifespan=[database],
+        lifespan=[open_database],
         dependencies=deps.DEPENDENCIES,
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment(settings))),
@@ -126,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Kring:
         middleware=[
             RateLimitConfig(
                 rate_limit=("minute", settings.form_rate_limit),
-                identifier_for_request=submit.client_key,
+                identifier_for_request=submit.client_key(key),
                 check_throttle_handler=throttled,
             ).middleware
         ],
@@ -140,7 +135,7 @@ def create_app(settings: Settings | None = None) -> Kring:
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
-        state=State({"settings": settings, "secret": key}),
+        state=State({"settings": settings}),
         debug=settings.debug,
     )
     app.page_cache = PageCache()

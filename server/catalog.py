@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 import time
 from collections.abc import Iterable
-from pathlib import Path
 
-import aiosqlite
 import msgspec
 import numpy as np
 from cachetools import LRUCache
 from msgspec import Struct
 
-from server import db, facets, i18n, models, search
+from server import db, facets, i18n, listings, models, search
 
 _GROUP = msgspec.json.Decoder(models.Group)
 _ORG = msgspec.json.Decoder(models.Organization)
@@ -231,22 +230,19 @@ class Snapshot:
 
     # -- full text ------------------------------------------------------------------------
 
-    async def text_mask(self, conn: aiosqlite.Connection, query_words: tuple[str, ...]) -> int:
+    async def text_mask(self, database: db.Database, query_words: tuple[str, ...]) -> int:
         mask = self.everything
         for word in query_words:
-            mask &= await self._word_mask(conn, word)
+            mask &= await self._word_mask(database, word)
             if not mask:
                 break
         return mask
 
-    async def _word_mask(self, conn: aiosqlite.Connection, word: str) -> int:
+    async def _word_mask(self, database: db.Database, word: str) -> int:
         cached = self._text.get(word)
         if cached is not None:
             return cached
-        # `word` is [a-z0-9]+ (search.words), so it is safe inside an FTS5 string; * asks for a prefix.
-        async with conn.execute("SELECT rowid FROM listing_words WHERE words MATCH ?", (f'"{word}"*',)) as cur:
-            rows = await cur.fetchall()
-        rowids = np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows))
+        rowids = await database.read(lambda conn: _word_rowids(conn, word))
         ranks = self.rank_of_rowid[rowids[rowids < len(self.rank_of_rowid)]]
         mask = _mask(ranks[ranks >= 0], self.size)
         for label_words, label_mask in self.label_words:
@@ -273,9 +269,7 @@ class Snapshot:
             mask |= masks.get(value, 0)
         return mask
 
-    async def search(
-        self, conn: aiosqlite.Connection, filters: search.Filters, today: dt.date | None = None
-    ) -> Results:
+    async def search(self, database: db.Database, filters: search.Filters, today: dt.date | None = None) -> Results:
         day = self.day(today)
         # The mask of each constraint; a facet's counts use every constraint but its own (OR facets).
         # Hidden listings are in no result and no count: every mask starts from the visible ones.
@@ -283,7 +277,7 @@ class Snapshot:
             param: self._param_mask(param, values) for param, values in filters.lists.items()
         }
         if filters.query_words:
-            constraints["q"] = await self.text_mask(conn, filters.query_words)
+            constraints["q"] = await self.text_mask(database, filters.query_words)
         if filters.near:
             constraints["near"] = self.near_mask(filters.near, filters.radius)
         mask = day.visible
@@ -362,17 +356,23 @@ class Snapshot:
         return out
 
 
+def _word_rowids(conn: sqlite3.Connection, word: str) -> np.ndarray:
+    """The rowids of the listings with a word that starts with `word` (a read)."""
+    # `word` is [a-z0-9]+ (search.words), so it is safe inside an FTS5 string; * asks for a prefix.
+    rows = conn.execute("SELECT rowid FROM listing_words WHERE words MATCH ?", (f'"{word}"*',)).fetchall()
+    return np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows))
+
+
 class Catalog:
     """The current Snapshot, rebuilt when `kring load` (or a moderator) changes the data version.
 
-    A rebuild runs in a thread on its own connection; meanwhile the previous snapshot keeps answering.
+    A rebuild is a read on one of the database's readers; meanwhile the previous snapshot keeps answering.
     """
 
     CHECK_EVERY = 2.0  # seconds between two looks at the data version
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
-        self.conn = conn
-        self.path = path
+    def __init__(self, database: db.Database) -> None:
+        self.database = database
         self.snapshot: Snapshot | None = None
         self._checked = 0.0
         self._lock = asyncio.Lock()
@@ -383,41 +383,34 @@ class Catalog:
             return self.snapshot
         async with self._lock:
             if self.snapshot is None or time.monotonic() - self._checked >= self.CHECK_EVERY:
-                async with self.conn.execute("SELECT value FROM meta WHERE key = 'data_version'") as cur:
-                    row = await cur.fetchone()
-                version = row[0] if row else ""
+                version = await self.database.read(listings.data_version)
                 if self.snapshot is None or self.snapshot.version != version:
-                    self.snapshot = await asyncio.to_thread(build, self.path, version)
+                    self.snapshot = await self.database.read(build)
                 self._checked = time.monotonic()
         return self.snapshot
 
 
-def build(path: Path | str, version: str) -> Snapshot:
-    """Read everything visitors can see into a Snapshot (in a worker thread, on a connection of its own)."""
-    conn = db.connect(path)
-    try:
-        places = {
-            pid: models.KnownPlace(pid, country, name, lat, lon, _NAMES.decode(names))
-            for pid, country, name, lat, lon, names in conn.execute(
-                "SELECT id, country, name, lat, lon, names FROM place"
-            )
-        }
-        orgs = [_ORG.decode(doc) for (doc,) in conn.execute("SELECT doc FROM organization")]
-        organizations = {org.id: org for org in orgs}
-        listings: list[Listing] = []
-        for rowid, doc in conn.execute("SELECT rowid, doc FROM listing"):
-            group = _GROUP.decode(doc)
-            p = group.place
-            known = places.get(p.place_id) if p and p.place_id else None
-            lat = p.lat if p and p.lat is not None else (known.lat if known else None)
-            lon = p.lon if p and p.lon is not None else (known.lon if known else None)
-            organization = organizations.get(group.organization or "")
-            listings.append(
-                Listing(rank=-1, rowid=rowid, group=group, organization=organization, lat=lat, lon=lon, place=known)
-            )
-        lines = [_LINE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM crisis_line ORDER BY position")]
-        row = conn.execute("SELECT value FROM meta WHERE key = 'data_date'").fetchone()
-        guides = [_GUIDE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM guide ORDER BY position, slug")]
-    finally:
-        conn.close()
-    return Snapshot(version, listings, lines, places, row[0] if row else "", guides)
+def build(conn: sqlite3.Connection) -> Snapshot:
+    """Read everything visitors can see into a Snapshot (a read: one moment of the data, its version included)."""
+    version = listings.data_version(conn)
+    places = {
+        pid: models.KnownPlace(pid, country, name, lat, lon, _NAMES.decode(names))
+        for pid, country, name, lat, lon, names in conn.execute("SELECT id, country, name, lat, lon, names FROM place")
+    }
+    orgs = [_ORG.decode(doc) for (doc,) in conn.execute("SELECT doc FROM organization")]
+    organizations = {org.id: org for org in orgs}
+    found: list[Listing] = []
+    for rowid, doc in conn.execute("SELECT rowid, doc FROM listing"):
+        group = _GROUP.decode(doc)
+        p = group.place
+        known = places.get(p.place_id) if p and p.place_id else None
+        lat = p.lat if p and p.lat is not None else (known.lat if known else None)
+        lon = p.lon if p and p.lon is not None else (known.lon if known else None)
+        organization = organizations.get(group.organization or "")
+        found.append(
+            Listing(rank=-1, rowid=rowid, group=group, organization=organization, lat=lat, lon=lon, place=known)
+        )
+    lines = [_LINE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM crisis_line ORDER BY position")]
+    row = conn.execute("SELECT value FROM meta WHERE key = 'data_date'").fetchone()
+    guides = [_GUIDE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM guide ORDER BY position, slug")]
+    return Snapshot(version, found, lines, places, row[0] if row else "", guides)

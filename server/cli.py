@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -37,12 +36,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     data = _check(args.dir or settings.data)
     if data is None:
         return 1
-    conn = db.connect(settings.db)
-    try:
-        counts = loader.load(conn, data)
-        version = listings.data_version(conn)
-    finally:
-        conn.close()
+    counts, version = db.run_write(settings.db, lambda conn: (loader.load(conn, data), listings.data_version(conn)))
     print(
         f"Loaded into {settings.db}: {counts['groups']} groups, {counts['organizations']} organizations, "
         f"{counts['crisis_lines']} crisis lines, {counts['places']} places, {counts['guides']} guides "
@@ -65,14 +59,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     if not Path(settings.db).exists():
         print(f"{settings.db}: no database to back up (run `kring load` first)", file=sys.stderr)
         return 1
-    source = db.connect(settings.db)
-    copy = sqlite3.connect(target)
-    try:
-        source.backup(copy)
-        ok = copy.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        copy.close()
-        source.close()
+    ok = db.backup(settings.db, target)
     print(f"Backed up {settings.db} to {target} (integrity check: {ok}).")
     return 0 if ok == "ok" else 1
 
@@ -82,15 +69,11 @@ def cmd_moderator_add(args: argparse.Namespace, settings: Settings) -> int:
     if getpass.getpass("The same password again: ") != password:
         print("The two passwords differ; nothing was changed.", file=sys.stderr)
         return 1
-    conn = db.connect(settings.db)
     try:
-        db.migrate(conn)
-        uri = accounts.add(conn, args.name, password)
+        uri = db.run_write(settings.db, lambda conn: accounts.add(conn, args.name, password))
     except accounts.ModeratorError as exc:
         print(f"{args.name}: {exc}; nothing was changed.", file=sys.stderr)
         return 1
-    finally:
-        conn.close()
     print(f"Moderator {args.name} added. Add this to an authenticator app (shown only now):\n{uri}")
     return 0
 

@@ -1,21 +1,39 @@
-"""SQLite access: opening connections with the right PRAGMAs, and numbered migrations."""
+"""The one door to SQLite: reads through Database.read(fn), writes one at a time through Database.write(fn).
+
+As in Datasette's database.py (`execute_fn`, `execute_write_fn`), callers hand over a plain synchronous
+`fn(conn)` and never begin or commit: the door runs every write inside BEGIN IMMEDIATE … COMMIT on the one
+writer connection, whose synchronous=FULL makes a write that returned survive a crash or a power cut, and
+every read in one snapshot on a reader that cannot write (query_only). A failing fn is rolled back whole.
+The server holds a Database (aiosqlite: one thread per connection); the `kring` command and the tests use
+run_read and run_write, the same transactions on a short-lived connection. Nothing else opens a connection.
+Migrations are numbered files in server/migrations, counted by PRAGMA user_version.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], T]
+
+READERS = 3  # readers answer the searches' full text and rebuild the catalog; more would only add threads
 PRAGMAS = (
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
+    "PRAGMA busy_timeout = 5000",  # another process (`kring load`, a second worker) may hold the write lock
 )
+WRITER_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",  # kept in the file, so readers opened after the writer get it too
+    "PRAGMA synchronous = FULL",  # the thank-you page shows after the write: it must be on disk by then
+)
+READER_PRAGMAS = ("PRAGMA query_only = ON",)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -43,30 +61,138 @@ def migrate(conn: sqlite3.Connection) -> int:
     return version
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    """A synchronous connection in autocommit mode (the CLI and migrations use it)."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
+def _prepare(conn: sqlite3.Connection, *, writer: bool) -> None:
+    for pragma in (*PRAGMAS, *(WRITER_PRAGMAS if writer else READER_PRAGMAS)):
         conn.execute(pragma)
-    return conn
 
 
-async def connect_async(path: Path | str) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
-        await conn.execute(pragma)
-    return conn
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error (connections here are in autocommit mode)."""
+def _write(conn: sqlite3.Connection, fn: Work[T]) -> T:
+    """fn inside BEGIN IMMEDIATE … COMMIT; on any error (COMMIT's own too) ROLLBACK, and the error goes on."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        yield conn
+        result = fn(conn)
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    return result
+
+
+def _read(conn: sqlite3.Connection, fn: Work[T]) -> T:
+    """fn inside one read transaction, so that all its queries see the same moment of the data."""
+    conn.execute("BEGIN")
+    try:
+        return fn(conn)
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # a reader changed nothing; ending it lets checkpoints move on
+
+
+async def _on_thread(conn: aiosqlite.Connection, fn: Work[T]) -> T:
+    """Run fn(sqlite3 connection) on the aiosqlite connection's own thread, after what is queued there.
+
+    aiosqlite (0.22.1, pinned) has no public way to do this: its public methods each run one statement, and
+    every one of them goes through `_execute`, the queue of callables that its thread works through, with
+    `_conn`, the sqlite3 connection that lives on that thread. A transaction as one queued callable is what
+    keeps domain code synchronous and two writes from interleaving; the public alternative, an await per
+    statement, would make every domain function async and let statements of concurrent callers mix on the
+    writer. sqlite3's check_same_thread stays on: were a later aiosqlite to call this on another thread, the
+    first statement would fail loudly (tests/test_db.py runs this path).
+    """
+    return await conn._execute(lambda: fn(conn._conn))
+
+
+class Database:
+    """One aiosqlite writer that runs writes in the order they come, and a few aiosqlite readers."""
+
+    def __init__(self, path: Path | str, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]) -> None:
+        self.path = path
+        self._writer = writer
+        self._readers = readers
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._idle.put_nowait(reader)
+
+    @classmethod
+    async def open(cls, path: Path | str, readers: int = READERS) -> Database:
+        """Open the writer, bring the schema up to date on it, then open the readers."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        opened: list[aiosqlite.Connection] = []
+        try:
+            for n in range(1 + readers):
+                conn = await aiosqlite.connect(path, isolation_level=None)
+                opened.append(conn)
+                await _on_thread(conn, functools.partial(_prepare, writer=n == 0))
+                if n == 0:
+                    await _on_thread(conn, migrate)
+        except BaseException:
+            for conn in opened:
+                await conn.close()
+            raise
+        return cls(path, opened[0], opened[1:])
+
+    async def write(self, fn: Work[T]) -> T:
+        """fn(conn) as one transaction on the writer; returns what fn returns once it is committed to disk.
+
+        Writes run one at a time without a lock: each is a single callable in the writer's queue, which
+        aiosqlite's thread works through in order, so no statement of another write can come in between.
+        """
+        return await _on_thread(self._writer, lambda conn: _write(conn, fn))
+
+    async def read(self, fn: Work[T]) -> T:
+        """fn(conn) on an idle reader (a long read, such as rebuilding the catalog, holds up no other)."""
+        reader = await self._idle.get()
+        try:
+            return await _on_thread(reader, lambda conn: _read(conn, fn))
+        finally:
+            self._idle.put_nowait(reader)
+
+    async def close(self) -> None:
+        for conn in (*self._readers, self._writer):
+            await conn.close()
+
+
+# --- the same door without an event loop: the `kring` command and the tests -------------------------------
+
+
+def _open(path: Path | str, *, writer: bool) -> sqlite3.Connection:
+    if writer:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    _prepare(conn, writer=writer)
+    return conn
+
+
+def run_write(path: Path | str, fn: Work[T]) -> T:
+    """Database.write on a connection of its own (migrations first), for callers without an event loop."""
+    conn = _open(path, writer=True)
+    try:
+        migrate(conn)
+        return _write(conn, fn)
+    finally:
+        conn.close()
+
+
+def run_read(path: Path | str, fn: Work[T]) -> T:
+    """Database.read on a connection of its own, for callers without an event loop."""
+    conn = _open(path, writer=False)
+    try:
+        return _read(conn, fn)
+    finally:
+        conn.close()
+
+
+def backup(path: Path | str, target: Path | str) -> str:
+    """Copy the database to a new file with SQLite's online backup (consistent, also while the server writes).
+
+    Returns the copy's integrity_check ("ok" when it is whole).
+    """
+    source = _open(path, writer=False)
+    copy = sqlite3.connect(target, isolation_level=None)
+    try:
+        source.backup(copy)
+        return ", ".join(row[0] for row in copy.execute("PRAGMA integrity_check"))
+    finally:
+        copy.close()
+        source.close()

@@ -1,5 +1,5 @@
-"""What handlers are given by Litestar's dependency injection and guards: the catalog, its current snapshot,
-the settings, the filters of a listing request, and the check that a page's language is one Kring speaks."""
+"""What handlers are given by Litestar's dependency injection and guards: the database, the catalog's current
+snapshot, the settings, the filters of a listing request, and the check that a page's language is one Kring speaks."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
-from litestar.handlers.base import BaseRouteHandler
+from litestar.handlers import BaseRouteHandler
 
 from server import i18n, search
-from server.catalog import Catalog, Snapshot
+from server.catalog import Snapshot
+from server.db import Database
 from server.settings import Settings
 
 
@@ -24,11 +25,14 @@ class Chosen(NamedTuple):
     problems: list[search.ParamError]
 
 
-async def catalog(state: State) -> Catalog:
-    return state.catalog
+async def database(state: State) -> Database:
+    """The one door to SQLite, opened by the app's lifespan."""
+    found: Database = state.database
+    return found
 
 
 async def snapshot(state: State) -> Snapshot:
+    """What visitors can see now: the catalog's current snapshot (rebuilt when the data version changes)."""
     return await state.catalog.current()
 
 
@@ -48,8 +52,9 @@ async def known_language(connection: ASGIConnection, _: BaseRouteHandler) -> Non
         raise NotFoundException("No such page")
 
 
+# What the app provides to every handler that names it as a parameter.
 DEPENDENCIES = {
-    "catalog": Provide(catalog),
+    "database": Provide(database),
     "snapshot": Provide(snapshot),
     "settings": Provide(settings, sync_to_thread=False),
     "chosen": Provide(chosen, sync_to_thread=False),

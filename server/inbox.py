@@ -1,48 +1,35 @@
-"""The inbox: submissions and reports written durably (synchronous=FULL) before the thank-you page shows."""
+"""The inbox: submissions and reports, each one write through the door before the thank-you page shows.
+
+These are fns for Database.write (or db.run_write): the writer's synchronous=FULL means that once the write
+returns, and so the thank-you page can show, the submission survives a crash or a power cut.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from typing import Any
 
 import msgspec
 
-from server import db
 from server.forms import GroupSubmission
 
 
-def store(path: str, submission: GroupSubmission, lang: str) -> int:
-    """Write it with synchronous=FULL, so that once the thank-you page shows it survives a crash."""
-    conn = db.connect(path)
-    try:
-        conn.execute("PRAGMA synchronous = FULL")
-        return _insert(
-            conn,
-            "INSERT INTO submission (received, lang, doc) VALUES (?, ?, ?)",
-            (_now(), lang, msgspec.json.encode(submission)),
-        )
-    finally:
-        conn.close()
+def store(conn: sqlite3.Connection, submission: GroupSubmission, lang: str) -> int:
+    """Keep an organizer's submission for the moderators; returns its id."""
+    cursor = conn.execute(
+        "INSERT INTO submission (received, lang, doc) VALUES (?, ?, ?)",
+        (_now(), lang, msgspec.json.encode(submission)),
+    )
+    return int(cursor.lastrowid or 0)
 
 
-def store_report(path: str, listing_id: str, reason: str, details: str) -> int:
-    conn = db.connect(path)
-    try:
-        conn.execute("PRAGMA synchronous = FULL")
-        return _insert(
-            conn,
-            "INSERT INTO report (received, listing_id, reason, details) VALUES (?, ?, ?, ?)",
-            (_now(), listing_id, reason, details),
-        )
-    finally:
-        conn.close()
-
-
-def _insert(conn: sqlite3.Connection, sql: str, values: tuple[Any, ...]) -> int:
-    with db.transaction(conn):
-        rowid = conn.execute(sql, values).lastrowid
-    return int(rowid or 0)
+def store_report(conn: sqlite3.Connection, listing_id: str, reason: str, details: str) -> int:
+    """Keep a visitor's report of a change to a listing; returns its id."""
+    cursor = conn.execute(
+        "INSERT INTO report (received, listing_id, reason, details) VALUES (?, ?, ?, ?)",
+        (_now(), listing_id, reason, details),
+    )
+    return int(cursor.lastrowid or 0)
 
 
 def _now() -> str:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import msgspec
 from markdown_it import MarkdownIt
 
-from server import db, facets, i18n, listings, models, places, search
+from server import facets, i18n, listings, models, places, search
 
 # Belgium and the Netherlands, with a margin: a coordinate outside is a typo (swapped lat/lon, say).
 LAT_RANGE = (49.3, 53.8)
@@ -403,63 +403,64 @@ _ENCODER = msgspec.json.Encoder()
 
 
 def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
-    """Replace what came from data/ with `data`, in one transaction. Submitted listings are kept."""
-    db.migrate(conn)
+    """Replace what came from data/ with `data`; submitted listings are kept.
+
+    A write: through db.run_write (`kring load`) or Database.write it is one transaction, all or nothing.
+    """
     org_names = {o.id: o.name for o in data.organizations}
-    with db.transaction(conn):
-        # Organizations a moderator created for an approved group stay, unless data/ now has the same id.
-        conn.execute("DELETE FROM organization WHERE origin = 'data'")
-        conn.executemany(
-            """INSERT INTO organization (id, name, doc) VALUES (?, ?, ?)
-               ON CONFLICT (id) DO UPDATE SET name = excluded.name, doc = excluded.doc, origin = 'data'""",
-            [(o.id, o.name, _ENCODER.encode(o)) for o in data.organizations],
-        )
-        conn.execute("DELETE FROM crisis_line")
-        conn.executemany(
-            "INSERT INTO crisis_line (id, position, doc) VALUES (?, ?, ?)",
-            [(line.id, i, _ENCODER.encode(line)) for i, line in enumerate(data.crisis_lines)],
-        )
-        conn.execute("DELETE FROM place")
-        conn.executemany(
-            "INSERT INTO place (id, country, name, lat, lon, names) VALUES (?, ?, ?, ?, ?, ?)",
-            [(p.id, p.country, p.name, p.lat, p.lon, _ENCODER.encode(p.names).decode()) for p in data.places.values()],
-        )
-        conn.execute("DELETE FROM guide")
-        conn.executemany(
-            "INSERT INTO guide (slug, lang, position, doc) VALUES (?, ?, ?, ?)",
-            [(g.slug, g.lang, g.order, _ENCODER.encode(g)) for g in data.guides],
-        )
-        ids = [g.id for g in data.groups]
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS loaded (id TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM loaded")
-        conn.executemany("INSERT INTO loaded (id) VALUES (?)", [(i,) for i in ids])
-        stale = conn.execute(
-            "SELECT rowid FROM listing WHERE origin = 'data' AND id NOT IN (SELECT id FROM loaded)"
-        ).fetchall()
-        conn.executemany("DELETE FROM listing_words WHERE rowid = ?", stale)
-        conn.executemany("DELETE FROM listing WHERE rowid = ?", stale)
-        # A moderator's work is newer than the file: a later "checked" date is kept, and a listing a
-        # moderator approved or edited (origin 'submitted' or 'moderated') is not overwritten at all.
-        checked = dict(conn.execute("SELECT id, last_checked FROM listing WHERE origin = 'data'").fetchall())
-        kept = 0
-        for group in data.groups:
-            before = checked.get(group.id)
-            if before and before > group.last_checked.isoformat():
-                group = msgspec.structs.replace(group, last_checked=dt.date.fromisoformat(before))
-            row = conn.execute(
-                """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, 'data', ?, ?)
-                   ON CONFLICT (id) DO UPDATE SET status = excluded.status,
-                     last_checked = excluded.last_checked, doc = excluded.doc
-                   WHERE listing.origin = 'data'
-                   RETURNING rowid""",
-                (group.id, group.status, group.last_checked.isoformat(), _ENCODER.encode(group)),
-            ).fetchone()
-            if row is None:
-                kept += 1
-                continue
-            listings.index_words(conn, row[0], group, org_names.get(group.organization or ""), data.places)
-        listings.refresh_version(conn)
-        conn.execute("DROP TABLE loaded")
+    # Organizations a moderator created for an approved group stay, unless data/ now has the same id.
+    conn.execute("DELETE FROM organization WHERE origin = 'data'")
+    conn.executemany(
+        """INSERT INTO organization (id, name, doc) VALUES (?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET name = excluded.name, doc = excluded.doc, origin = 'data'""",
+        [(o.id, o.name, _ENCODER.encode(o)) for o in data.organizations],
+    )
+    conn.execute("DELETE FROM crisis_line")
+    conn.executemany(
+        "INSERT INTO crisis_line (id, position, doc) VALUES (?, ?, ?)",
+        [(line.id, i, _ENCODER.encode(line)) for i, line in enumerate(data.crisis_lines)],
+    )
+    conn.execute("DELETE FROM place")
+    conn.executemany(
+        "INSERT INTO place (id, country, name, lat, lon, names) VALUES (?, ?, ?, ?, ?, ?)",
+        [(p.id, p.country, p.name, p.lat, p.lon, _ENCODER.encode(p.names).decode()) for p in data.places.values()],
+    )
+    conn.execute("DELETE FROM guide")
+    conn.executemany(
+        "INSERT INTO guide (slug, lang, position, doc) VALUES (?, ?, ?, ?)",
+        [(g.slug, g.lang, g.order, _ENCODER.encode(g)) for g in data.guides],
+    )
+    ids = [g.id for g in data.groups]
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS loaded (id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM loaded")
+    conn.executemany("INSERT INTO loaded (id) VALUES (?)", [(i,) for i in ids])
+    stale = conn.execute(
+        "SELECT rowid FROM listing WHERE origin = 'data' AND id NOT IN (SELECT id FROM loaded)"
+    ).fetchall()
+    conn.executemany("DELETE FROM listing_words WHERE rowid = ?", stale)
+    conn.executemany("DELETE FROM listing WHERE rowid = ?", stale)
+    # A moderator's work is newer than the file: a later "checked" date is kept, and a listing a
+    # moderator approved or edited (origin 'submitted' or 'moderated') is not overwritten at all.
+    checked = dict(conn.execute("SELECT id, last_checked FROM listing WHERE origin = 'data'").fetchall())
+    kept = 0
+    for group in data.groups:
+        before = checked.get(group.id)
+        if before and before > group.last_checked.isoformat():
+            group = msgspec.structs.replace(group, last_checked=dt.date.fromisoformat(before))
+        row = conn.execute(
+            """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, 'data', ?, ?)
+               ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+                 last_checked = excluded.last_checked, doc = excluded.doc
+               WHERE listing.origin = 'data'
+               RETURNING rowid""",
+            (group.id, group.status, group.last_checked.isoformat(), _ENCODER.encode(group)),
+        ).fetchone()
+        if row is None:
+            kept += 1
+            continue
+        listings.index_words(conn, row[0], group, org_names.get(group.organization or ""), data.places)
+    listings.refresh_version(conn)
+    conn.execute("DROP TABLE loaded")
     return {
         "groups": len(data.groups),
         "organizations": len(data.organizations),

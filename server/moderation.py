@@ -1,8 +1,9 @@
 """Moderation: the queue of submissions and reports, and the decisions on them, each with its audit entry.
 
-Every function takes a synchronous sqlite3 connection; the routes run them in a thread. Each decision is
-one transaction together with its audit entry and the new data version, so a crash leaves either all of it
-or none of it.
+Every function takes a synchronous `sqlite3.Connection` and begins or commits nothing: the queries are fns for
+Database.read, the decisions fns for Database.write (server/db.py), which runs each as one transaction on
+the writer. So a decision, its audit entry and the new data version are written together, and a crash (or a
+Gone halfway) leaves either all of it or none of it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct
 
-from server import db, listings, models, search
+from server import listings, models, search
 from server.forms import GroupSubmission
 
 _GROUP = msgspec.json.Decoder(models.Group)
@@ -300,29 +301,30 @@ def approve(
     places: dict[str, models.KnownPlace],
     today: dt.date,
 ) -> str:
-    """The group goes live, checked today. Returns its id."""
-    with db.transaction(conn):
-        _still_pending(conn, submission_id)
-        group_id = _free_id(conn, "listing", slug(form.name))
-        group = to_group(conn, form, changes, group_id=group_id, old=None, today=today, moderator=moderator)
-        listings.write(conn, group, "submitted", places)
-        conn.execute(
-            "UPDATE submission SET status = 'approved', decided = ?, decided_by = ?, listing_id = ? WHERE id = ?",
-            (iso(now()), moderator, group_id, submission_id),
-        )
-        audit(conn, moderator, "approve", f"submission {submission_id}", f"listing {group_id}")
-        listings.refresh_version(conn)
+    """The group goes live, checked today. Returns its id.
+
+    One write: the listing, its full-text words, the submission's status, the audit entry, the data version.
+    """
+    _still_pending(conn, submission_id)
+    group_id = _free_id(conn, "listing", slug(form.name))
+    group = to_group(conn, form, changes, group_id=group_id, old=None, today=today, moderator=moderator)
+    listings.write(conn, group, "submitted", places)
+    conn.execute(
+        "UPDATE submission SET status = 'approved', decided = ?, decided_by = ?, listing_id = ? WHERE id = ?",
+        (iso(now()), moderator, group_id, submission_id),
+    )
+    audit(conn, moderator, "approve", f"submission {submission_id}", f"listing {group_id}")
+    listings.refresh_version(conn)
     return group_id
 
 
 def reject(conn: sqlite3.Connection, moderator: str, submission_id: int, reason: str) -> None:
-    with db.transaction(conn):
-        _still_pending(conn, submission_id)
-        conn.execute(
-            "UPDATE submission SET status = 'rejected', decided = ?, decided_by = ?, reason = ? WHERE id = ?",
-            (iso(now()), moderator, reason, submission_id),
-        )
-        audit(conn, moderator, "reject", f"submission {submission_id}", reason)
+    _still_pending(conn, submission_id)
+    conn.execute(
+        "UPDATE submission SET status = 'rejected', decided = ?, decided_by = ?, reason = ? WHERE id = ?",
+        (iso(now()), moderator, reason, submission_id),
+    )
+    audit(conn, moderator, "reject", f"submission {submission_id}", reason)
 
 
 def edit(
@@ -335,42 +337,37 @@ def edit(
     today: dt.date,
 ) -> None:
     """Save a moderator's changes. A listing from data/ is then the moderator's: `kring load` keeps it."""
-    with db.transaction(conn):
-        found = get_listing(conn, listing_id)
-        if found is None:
-            raise Gone
-        old, origin = found
-        group = to_group(conn, form, changes, group_id=listing_id, old=old, today=today, moderator=moderator)
-        changed = [f for f in models.Group.__struct_fields__ if getattr(group, f) != getattr(old, f)]
-        if not changed:  # a save without a change leaves a listing from data/ to the data files
-            return
-        listings.write(conn, group, "moderated" if origin == "data" else origin, places)
-        audit(conn, moderator, "edit", f"listing {listing_id}", ", ".join(changed))
-        listings.refresh_version(conn)
+    found = get_listing(conn, listing_id)
+    if found is None:
+        raise Gone
+    old, origin = found
+    group = to_group(conn, form, changes, group_id=listing_id, old=old, today=today, moderator=moderator)
+    changed = [f for f in models.Group.__struct_fields__ if getattr(group, f) != getattr(old, f)]
+    if not changed:  # a save without a change leaves a listing from data/ to the data files
+        return
+    listings.write(conn, group, "moderated" if origin == "data" else origin, places)
+    audit(conn, moderator, "edit", f"listing {listing_id}", ", ".join(changed))
+    listings.refresh_version(conn)
 
 
 def mark_checked(
     conn: sqlite3.Connection, moderator: str, listing_id: str, places: dict[str, models.KnownPlace], today: dt.date
 ) -> None:
-    with db.transaction(conn):
-        found = get_listing(conn, listing_id)
-        if found is None:
-            raise Gone
-        old, origin = found
-        listings.write(conn, msgspec.structs.replace(old, last_checked=today), origin, places)
-        audit(conn, moderator, "check", f"listing {listing_id}", f"checked on {today.isoformat()}")
-        listings.refresh_version(conn)
+    found = get_listing(conn, listing_id)
+    if found is None:
+        raise Gone
+    old, origin = found
+    listings.write(conn, msgspec.structs.replace(old, last_checked=today), origin, places)
+    audit(conn, moderator, "check", f"listing {listing_id}", f"checked on {today.isoformat()}")
+    listings.refresh_version(conn)
 
 
 def close_report(conn: sqlite3.Connection, moderator: str, report_id: int, note: str) -> None:
-    with db.transaction(conn):
-        row = conn.execute("SELECT status, listing_id FROM report WHERE id = ?", (report_id,)).fetchone()
-        if row is None or row[0] != "pending":
-            raise Gone
-        conn.execute(
-            "UPDATE report SET status = 'done', decided = ?, decided_by = ? WHERE id = ?",
-            (iso(now()), moderator, report_id),
-        )
-        audit(
-            conn, moderator, "close_report", f"report {report_id}", f"listing {row[1]}" + (f": {note}" if note else "")
-        )
+    row = conn.execute("SELECT status, listing_id FROM report WHERE id = ?", (report_id,)).fetchone()
+    if row is None or row[0] != "pending":
+        raise Gone
+    conn.execute(
+        "UPDATE report SET status = 'done', decided = ?, decided_by = ? WHERE id = ?",
+        (iso(now()), moderator, report_id),
+    )
+    audit(conn, moderator, "close_report", f"report {report_id}", f"listing {row[1]}" + (f": {note}" if note else ""))

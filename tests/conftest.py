@@ -20,11 +20,7 @@ BASE_URL = "http://127.0.0.1"  # an allowed host in the default settings
 
 
 def build_db(path: Path, data: loader.Dataset) -> Path:
-    conn = db.connect(path)
-    try:
-        loader.load(conn, data)
-    finally:
-        conn.close()
+    db.run_write(path, lambda conn: loader.load(conn, data))
     return path
 
 

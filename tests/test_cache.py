@@ -42,9 +42,7 @@ def test_new_data_is_served_at_once_after_the_version_check(tmp_path: Path, fixt
         before = result_ids(c.get("/en/groups").text)
         data = fixtures.dataset()
         data.groups = [g for g in data.groups if g.id != before[0]]
-        conn = db.connect(path)
-        loader.load(conn, data)
-        conn.close()
+        db.run_write(path, lambda conn: loader.load(conn, data))
         c.app.state.catalog._checked = 0.0  # as if CHECK_EVERY seconds had passed
         after = result_ids(c.get("/en/groups").text)
         assert after == before[1:]

@@ -222,19 +222,23 @@ def test_pages_follow_each_other(fclient) -> None:
 def test_load_is_idempotent_and_keeps_no_stale_listing(tmp_path) -> None:
     from server import db
 
-    conn = db.connect(tmp_path / "k.sqlite")
+    path = tmp_path / "k.sqlite"
     data = fixtures.dataset()
-    loader.load(conn, data)
-    first = listings.data_version(conn)
-    loader.load(conn, data)
-    assert listings.data_version(conn) == first
+
+    def load() -> dict[str, int]:
+        return db.run_write(path, lambda conn: loader.load(conn, data))
+
+    load()
+    first = db.run_read(path, listings.data_version)
+    load()
+    assert db.run_read(path, listings.data_version) == first
     data.groups = data.groups[1:]
-    counts = loader.load(conn, data)
+    counts = load()
     assert counts["removed"] == 1
-    assert listings.data_version(conn) != first
-    ids = {row[0] for row in conn.execute("SELECT id FROM listing")}
+    assert db.run_read(path, listings.data_version) != first
+    ids = {row[0] for row in db.run_read(path, lambda conn: conn.execute("SELECT id FROM listing").fetchall())}
     assert fixtures.groups()[0].id not in ids
-    words = conn.execute("SELECT count(*) FROM listing_words").fetchone()[0]
+    words = db.run_read(path, lambda conn: conn.execute("SELECT count(*) FROM listing_words").fetchone()[0])
     assert words == len(ids)
 
 
@@ -246,7 +250,7 @@ def test_on_any_day_the_search_matches_the_reference(fclient, f: search.Filters,
     today = fixtures.TODAY + dt.timedelta(days=days)
     catalog = fclient.app.state.catalog
     snapshot = fclient.blocking_portal.call(catalog.current)
-    results = fclient.blocking_portal.call(snapshot.search, catalog.conn, f, today)
+    results = fclient.blocking_portal.call(snapshot.search, catalog.database, f, today)
     ids = reference(f, today)
     assert [item.group.id for item, _ in results.items] == ids[: search.PER_PAGE]
     assert results.total == len(ids)

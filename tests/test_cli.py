@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -24,14 +23,11 @@ def database(tmp_path: Path, real_db: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_backup_is_consistent_while_writes_go_on(database: Path, tmp_path: Path) -> None:
-    conn = db.connect(database)
-    db.migrate(conn)
-    conn.close()
     stop = threading.Event()
 
     def write() -> None:
         while not stop.is_set():
-            inbox.store_report(str(database), "be-psybru", "other", "still busy")
+            db.run_write(database, lambda conn: inbox.store_report(conn, "be-psybru", "other", "still busy"))
 
     writer = threading.Thread(target=write)
     writer.start()
@@ -40,10 +36,9 @@ def test_backup_is_consistent_while_writes_go_on(database: Path, tmp_path: Path)
     finally:
         stop.set()
         writer.join()
-    copy = sqlite3.connect(tmp_path / "copy.sqlite")
-    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert copy.execute("SELECT count(*) FROM listing").fetchone()[0] > 0
-    copy.close()
+    copy = tmp_path / "copy.sqlite"
+    assert db.run_read(copy, lambda conn: conn.execute("PRAGMA integrity_check").fetchone()[0]) == "ok"
+    assert db.run_read(copy, lambda conn: conn.execute("SELECT count(*) FROM listing").fetchone()[0]) > 0
     assert cli.main(["backup", str(tmp_path / "copy.sqlite")]) == 1  # never overwrites
 
 
@@ -54,9 +49,10 @@ def test_moderator_add_stores_an_argon2id_hash_and_prints_the_totp_uri(
     assert cli.main(["moderator", "add", "ilse"]) == 0
     uri = capsys.readouterr().out.strip().splitlines()[-1]
     assert uri.startswith("otpauth://totp/Kring:ilse?secret=")
-    conn = sqlite3.connect(database)
-    hash_, secret = conn.execute("SELECT password_hash, totp_secret FROM moderator WHERE name = 'ilse'").fetchone()
-    conn.close()
+    hash_, secret = db.run_read(
+        database,
+        lambda conn: conn.execute("SELECT password_hash, totp_secret FROM moderator WHERE name = 'ilse'").fetchone(),
+    )
     assert hash_.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PasswordHasher().verify(hash_, "a long enough passphrase")
     assert pyotp.parse_uri(uri).secret == secret

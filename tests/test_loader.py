@@ -125,11 +125,7 @@ def test_a_bad_crisis_line_is_refused_whole(
 
 
 def _dump(path: Path) -> str:
-    conn = db.connect(path)
-    try:
-        return hashlib.sha256("\n".join(conn.iterdump()).encode()).hexdigest()
-    finally:
-        conn.close()
+    return db.run_read(path, lambda conn: hashlib.sha256("\n".join(conn.iterdump()).encode()).hexdigest())
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ an organizer's form to a live listing."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -16,7 +16,7 @@ import pyotp
 import pytest
 from litestar.testing import TestClient
 
-from server import accounts, db, loader, moderation, search
+from server import accounts, db, loader, models, moderation, search
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import DATA, soup
@@ -56,11 +56,7 @@ class Moderator:
 
 
 def _add(path: Path, name: str) -> str:
-    conn = db.connect(path)
-    try:
-        uri = accounts.add(conn, name, PASSWORD)
-    finally:
-        conn.close()
+    uri = db.run_write(path, lambda conn: accounts.add(conn, name, PASSWORD))
     return parse_qs(urlparse(uri).query)["secret"][0]
 
 
@@ -80,11 +76,19 @@ def mod(site: tuple[TestClient, Path]) -> Moderator:
 
 
 def _rows(path: Path, sql: str, *args: object) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
+    return db.run_read(path, lambda conn: conn.execute(sql, args).fetchall())
+
+
+def _sign_in(client: TestClient, *args: object, **kwargs: object) -> accounts.SignIn:
+    """accounts.sign_in through the app's own door, on the app's event loop."""
+    call = functools.partial(accounts.sign_in, client.app.state.database, *args, **kwargs)
+    return client.blocking_portal.call(call)
+
+
+def _listing(path: Path, listing_id: str) -> tuple[models.Group, str]:
+    found = db.run_read(path, lambda conn: moderation.get_listing(conn, listing_id))
+    assert found is not None, listing_id
+    return found
 
 
 def _cookie_headers(response) -> list[str]:
@@ -181,45 +185,37 @@ def test_lockout_with_back_off(mod: Moderator) -> None:
 
 
 def test_lock_runs_out_and_a_success_resets_the_count(mod: Moderator) -> None:
-    conn = db.connect(mod.path)
-    try:
-        for _ in range(accounts.FREE_TRIES):
-            accounts.sign_in(conn, "ilse", "wrong password, long enough", "000000")
-        later = moderation.now() + dt.timedelta(minutes=2)
-        code = pyotp.TOTP(mod.secret).at(later)
-        assert accounts.sign_in(conn, "ilse", PASSWORD, code, at=later).outcome == "ok"
-        assert conn.execute("SELECT failures, locked_until FROM moderator").fetchone() == (0, "")
-    finally:
-        conn.close()
+    for _ in range(accounts.FREE_TRIES):
+        _sign_in(mod.client, "ilse", "wrong password, long enough", "000000")
+    later = moderation.now() + dt.timedelta(minutes=2)
+    code = pyotp.TOTP(mod.secret).at(later)
+    assert _sign_in(mod.client, "ilse", PASSWORD, code, at=later).outcome == "ok"
+    assert _rows(mod.path, "SELECT failures, locked_until FROM moderator") == [(0, "")]
 
 
 def test_sessions_end_after_30_idle_minutes_and_after_12_hours(mod: Moderator) -> None:
-    conn = db.connect(mod.path)
-    try:
-        start = moderation.now()
-        token = accounts.sign_in(conn, "ilse", PASSWORD, mod.code(), at=start).token
-        assert accounts.session(conn, token, start + dt.timedelta(minutes=29)) == "ilse"
-        assert accounts.session(conn, token, start + dt.timedelta(minutes=58)) == "ilse"  # seen at 29
-        assert accounts.session(conn, token, start + dt.timedelta(minutes=89)) is None  # 31 idle minutes
-        assert accounts.session(conn, token, start + dt.timedelta(minutes=90)) is None  # and it is gone
+    def session(token: str, at: dt.datetime) -> str | None:
+        return db.run_write(mod.path, lambda conn: accounts.session(conn, token, at))
 
-        token = accounts.sign_in(conn, "ilse", PASSWORD, mod.code(), at=start).token
-        moment = start
-        while moment + dt.timedelta(minutes=20) < start + dt.timedelta(hours=12):  # busy all day, never idle
-            moment += dt.timedelta(minutes=20)
-            assert accounts.session(conn, token, moment) == "ilse"
-        assert accounts.session(conn, token, start + dt.timedelta(hours=12, minutes=1)) is None
-    finally:
-        conn.close()
+    start = moderation.now()
+    token = _sign_in(mod.client, "ilse", PASSWORD, mod.code(), at=start).token
+    assert session(token, start + dt.timedelta(minutes=29)) == "ilse"
+    assert session(token, start + dt.timedelta(minutes=58)) == "ilse"  # seen at 29
+    assert session(token, start + dt.timedelta(minutes=89)) is None  # 31 idle minutes
+    assert session(token, start + dt.timedelta(minutes=90)) is None  # and it is gone
+
+    token = _sign_in(mod.client, "ilse", PASSWORD, mod.code(), at=start).token
+    moment = start
+    while moment + dt.timedelta(minutes=20) < start + dt.timedelta(hours=12):  # busy all day, never idle
+        moment += dt.timedelta(minutes=20)
+        assert session(token, moment) == "ilse"
+    assert session(token, start + dt.timedelta(hours=12, minutes=1)) is None
 
 
 def test_an_expired_session_goes_back_to_sign_in(mod: Moderator) -> None:
     mod.sign_in()
-    conn = sqlite3.connect(mod.path)
     old = (moderation.now() - dt.timedelta(minutes=31)).isoformat(timespec="seconds")
-    conn.execute("UPDATE session SET seen = ?", (old,))
-    conn.commit()
-    conn.close()
+    db.run_write(mod.path, lambda conn: conn.execute("UPDATE session SET seen = ?", (old,)))
     response = mod.client.get("/moderate", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/moderate/sign-in?expired=1"
@@ -334,7 +330,7 @@ def test_submit_moderate_live(mod: Moderator) -> None:
     assert response.status_code == 200
     assert response.url.path == "/moderate/listings/praatcafe-veerkracht"
 
-    group, origin = moderation.get_listing(db.connect(mod.path), "praatcafe-veerkracht")
+    group, origin = _listing(mod.path, "praatcafe-veerkracht")
     assert origin == "submitted" and group.last_checked == search.today() and group.status == "active"
     assert group.place.place_id == "be-gent" and group.description == {"en": GOOD["description"]}
     assert _rows(mod.path, "SELECT status, decided_by, listing_id FROM submission WHERE id = ?", submission_id) == [
@@ -393,45 +389,40 @@ def test_reject_needs_a_reason_and_keeps_it(mod: Moderator) -> None:
 
 
 def test_mark_checked_and_edit_a_listing_from_the_data_files(mod: Moderator) -> None:
-    conn = db.connect(mod.path)
-    group_id, _ = conn.execute("SELECT id, last_checked FROM listing WHERE origin = 'data' ORDER BY id").fetchone()
-    conn.close()
-    conn = sqlite3.connect(mod.path)
-    conn.execute("UPDATE listing SET last_checked = '2024-01-01' WHERE id = ?", (group_id,))
-    conn.commit()
-    conn.close()
+    group_id, _ = _rows(mod.path, "SELECT id, last_checked FROM listing WHERE origin = 'data' ORDER BY id")[0]
+    db.run_write(
+        mod.path, lambda c: c.execute("UPDATE listing SET last_checked = '2024-01-01' WHERE id = ?", (group_id,))
+    )
     mod.sign_in()
     url = f"/moderate/listings/{group_id}"
     response = mod.post(f"{url}/check", {}, page=url)
     assert response.url.path == url
-    group, origin = moderation.get_listing(db.connect(mod.path), group_id)
+    group, origin = _listing(mod.path, group_id)
     assert group.last_checked == search.today() and origin == "data"
 
     values = _form(mod.client.get(url).text)
     values["status"] = "paused"
     response = mod.post(url, values, page=url)
     assert response.url.path == url and b"saved" in response.url.query
-    group, origin = moderation.get_listing(db.connect(mod.path), group_id)
+    group, origin = _listing(mod.path, group_id)
     assert group.status == "paused" and origin == "moderated"
     # The data files come again: the moderator's version stays, and so does a later "checked" date.
-    conn = db.connect(mod.path)
-    counts = loader.load(conn, loader.read(DATA))
-    conn.close()
+    data = loader.read(DATA)
+    counts = db.run_write(mod.path, lambda conn: loader.load(conn, data))
     assert counts["kept"] == 1
-    assert moderation.get_listing(db.connect(mod.path), group_id)[0].status == "paused"
+    assert _listing(mod.path, group_id)[0].status == "paused"
     edits = _rows(mod.path, "SELECT details FROM audit WHERE action = 'edit' AND target = ?", f"listing {group_id}")
     assert edits == [("status",)]
 
 
 def test_load_keeps_a_later_checked_date(mod: Moderator) -> None:
-    conn = db.connect(mod.path)
-    group_id = conn.execute("SELECT id FROM listing WHERE origin = 'data' ORDER BY id").fetchone()[0]
+    group_id = _rows(mod.path, "SELECT id FROM listing WHERE origin = 'data' ORDER BY id")[0][0]
     later = search.today() + dt.timedelta(days=1)
     places = {}
-    moderation.mark_checked(conn, "ilse", group_id, places, later)
-    loader.load(conn, loader.read(DATA))
-    assert moderation.get_listing(conn, group_id)[0].last_checked == later
-    conn.close()
+    db.run_write(mod.path, lambda conn: moderation.mark_checked(conn, "ilse", group_id, places, later))
+    data = loader.read(DATA)
+    db.run_write(mod.path, lambda conn: loader.load(conn, data))
+    assert _listing(mod.path, group_id)[0].last_checked == later
 
 
 def test_reports_are_listed_and_closed(mod: Moderator) -> None:
@@ -500,10 +491,9 @@ def test_every_moderator_page_in_three_languages(mod: Moderator) -> None:
 
 
 def test_editing_one_language_keeps_the_others(mod: Moderator) -> None:
-    conn = db.connect(mod.path)
-    group_id = next(g.id for g, _ in moderation.all_listings(conn) if {"nl", "fr"} <= set(g.description))
-    before = moderation.get_listing(conn, group_id)[0].description
-    conn.close()
+    listings = db.run_read(mod.path, moderation.all_listings)
+    group_id = next(g.id for g, _ in listings if {"nl", "fr"} <= set(g.description))
+    before = _listing(mod.path, group_id)[0].description
     mod.sign_in()
     url = f"/moderate/listings/{group_id}"
     page = mod.client.get(url, params={"text": "fr"})
@@ -511,5 +501,5 @@ def test_editing_one_language_keeps_the_others(mod: Moderator) -> None:
     assert values["description_lang"] == "fr" and values["description"] == before["fr"]
     values["description"] = "Un texte revu par une modératrice, assez long pour passer."
     assert mod.post(url, values, page=url).url.path == url
-    after = moderation.get_listing(db.connect(mod.path), group_id)[0].description
+    after = _listing(mod.path, group_id)[0].description
     assert after["fr"] == values["description"] and after["nl"] == before["nl"]

@@ -4,7 +4,6 @@ an Origin check, a honeypot and a rate limit (429 with Retry-After)."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
-from server import forms
+from server import db, forms
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import BASE_URL, soup
@@ -28,11 +27,8 @@ def app_db(tmp_path: Path, real_db: Path) -> Iterator[tuple[TestClient, Path]]:
 
 
 def stored(path: Path, table: str = "submission") -> list[bytes]:
-    conn = sqlite3.connect(path)
-    try:
-        return [row[0] for row in conn.execute(f"SELECT {'doc' if table == 'submission' else 'reason'} FROM {table}")]
-    finally:
-        conn.close()
+    column = "doc" if table == "submission" else "reason"
+    return [row[0] for row in db.run_read(path, lambda conn: conn.execute(f"SELECT {column} FROM {table}").fetchall())]
 
 
 def test_a_good_submission_is_stored_and_thanked(app_db) -> None:

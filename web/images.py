@@ -83,9 +83,8 @@ def take_screenshots(browser, base: str) -> None:  # type: ignore[no-untyped-def
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "kring.sqlite"
-        conn = db.connect(path)
-        loader.load(conn, loader.read(ROOT / "data"))
-        conn.close()
+        data = loader.read(ROOT / "data")
+        db.run_write(path, lambda conn: loader.load(conn, data))
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             draw_icons(browser.new_page())

@@ -14,7 +14,8 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath
 
 from server import facets, models, search
-from server.catalog import Catalog, Snapshot
+from server.catalog import Snapshot
+from server.db import Database
 from server.deps import Chosen
 from server.facets import Facet
 from server.labels import PROBLEMS
@@ -123,7 +124,7 @@ class GroupsController(Controller):
 
     @get("/groups", operation_id="listGroups", operation_class=ListGroupsOperation, responses={400: BAD_REQUEST})
     async def list_groups(
-        self, catalog: NamedDependency[Catalog], snapshot: NamedDependency[Snapshot], chosen: NamedDependency[Chosen]
+        self, database: NamedDependency[Database], snapshot: NamedDependency[Snapshot], chosen: NamedDependency[Chosen]
     ) -> models.GroupPage:
         """Active groups matching every filter, in the same order as the listing page."""
         filters, problems = chosen
@@ -131,7 +132,7 @@ class GroupsController(Controller):
             errors = [{"param": p.param, "value": p.value, "problem": PROBLEMS[p.problem]} for p in problems]
             detail = "; ".join(f"{e['param']}={e['value']!r}: {e['problem']}" for e in errors)
             raise HTTPException(status_code=400, detail=f"Bad parameter: {detail}", extra={"errors": errors})
-        results = await snapshot.search(catalog.conn, filters)
+        results = await snapshot.search(database, filters)
         return models.GroupPage(
             total=results.total,
             page=filters.page,

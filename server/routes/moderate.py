@@ -7,28 +7,26 @@ never caches /moderate either).
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server import accounts, db, deps, forms, i18n, labels, models, moderation, search, web
+from server import accounts, forms, i18n, labels, models, moderation, search, web
 from server.catalog import Snapshot
+from server.db import Database
 
 SESSION = "__Host-kring-session"
 CSRF = "__Host-kring-csrf"
 MAX_BODY = 32 * 1024
-T = TypeVar("T")
 
 # Why the moderator's own fields were refused (the organizer's fields use forms.PROBLEMS).
 PROBLEMS = {
@@ -82,23 +80,11 @@ def _render(request: Request, template: str, status_code: int = 200, **context: 
     )
 
 
-async def _db(request: Request, work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run `work` on a connection of its own in a thread (argon2 and the writes must not block the loop)."""
-    path = request.app.state.settings.db
-
-    def run() -> T:
-        conn = db.connect(path)
-        try:
-            return work(conn)
-        finally:
-            conn.close()
-
-    return await asyncio.to_thread(run)
-
-
-async def _moderator(request: Request) -> str:
+async def signed_in(request: Request, database: NamedDependency[Database]) -> str:
+    """The `moderator` dependency: the name of whoever's session this is, or off to the sign-in page."""
     token = request.cookies.get(SESSION, "")
-    name = await _db(request, lambda conn: accounts.session(conn, token))
+    # A write: each look at a session keeps it open for another 30 idle minutes (or ends it).
+    name = await database.write(lambda conn: accounts.session(conn, token)) if token else None
     if name is None:
         raise NotAuthorizedException("Please sign in")
     return name
@@ -137,12 +123,12 @@ async def sign_in_form(request: Request) -> Template:
 
 
 @post("/sign-in", name="moderate_sign_in_post", request_max_body_size=MAX_BODY)
-async def sign_in(request: Request) -> Response[Any]:
+async def sign_in(request: Request, database: NamedDependency[Database]) -> Response[Any]:
     form = await request.form()
     name = str(form.get("name") or "").strip()[:40]
     password = str(form.get("password") or "")[:1024]
     code = str(form.get("code") or "").strip()[:12]
-    result = await _db(request, lambda conn: accounts.sign_in(conn, name, password, code))
+    result = await accounts.sign_in(database, name, password, code)
     if result.outcome != "ok":
         minutes = None
         if result.locked_until:
@@ -158,17 +144,17 @@ async def sign_in(request: Request) -> Response[Any]:
         )
     old = request.cookies.get(SESSION)
     if old:  # a new session id at every sign-in: whatever session this browser had is closed
-        await _db(request, lambda conn: accounts.sign_out(conn, old))
+        await database.write(lambda conn: accounts.sign_out(conn, old))
     response = _to(request, "/moderate")
     response.set_cookie(_session_cookie(result.token))
     return response
 
 
 @post("/sign-out", name="moderate_sign_out")
-async def sign_out(request: Request) -> Response[Any]:
+async def sign_out(request: Request, database: NamedDependency[Database]) -> Response[Any]:
     token = request.cookies.get(SESSION, "")
     if token:
-        await _db(request, lambda conn: accounts.sign_out(conn, token))
+        await database.write(lambda conn: accounts.sign_out(conn, token))
     response = _to(request, "/moderate/sign-in")
     _forget_session(response)
     return response
@@ -178,10 +164,8 @@ async def sign_out(request: Request) -> Response[Any]:
 
 
 @get("/", name="moderate")
-async def queue(request: Request) -> Template:
-    who = await _moderator(request)
-    submissions, reports, listings = await _db(
-        request,
+async def queue(request: Request, moderator: NamedDependency[str], database: NamedDependency[Database]) -> Template:
+    submissions, reports, listings = await database.read(
         lambda conn: (
             moderation.pending_submissions(conn),
             moderation.pending_reports(conn),
@@ -193,7 +177,7 @@ async def queue(request: Request) -> Template:
     return _render(
         request,
         "moderate/queue.html",
-        moderator=who,
+        moderator=moderator,
         submissions=submissions,
         reports=reports,
         stale=stale,
@@ -204,17 +188,17 @@ async def queue(request: Request) -> Template:
 
 
 @get("/listings", name="moderate_listings")
-async def all_listings(request: Request) -> Template:
-    who = await _moderator(request)
-    listings = await _db(request, moderation.all_listings)
-    return _render(request, "moderate/listings.html", moderator=who, listings=listings, today=search.today())
+async def all_listings(
+    request: Request, moderator: NamedDependency[str], database: NamedDependency[Database]
+) -> Template:
+    listings = await database.read(moderation.all_listings)
+    return _render(request, "moderate/listings.html", moderator=moderator, listings=listings, today=search.today())
 
 
 @get("/audit", name="moderate_audit")
-async def audit(request: Request) -> Template:
-    who = await _moderator(request)
-    entries = await _db(request, moderation.audit_log)
-    return _render(request, "moderate/audit.html", moderator=who, entries=entries, actions=ACTIONS)
+async def audit(request: Request, moderator: NamedDependency[str], database: NamedDependency[Database]) -> Template:
+    entries = await database.read(moderation.audit_log)
+    return _render(request, "moderate/audit.html", moderator=moderator, entries=entries, actions=ACTIONS)
 
 
 def _read_form(
@@ -252,36 +236,38 @@ async def _form_items(request: Request) -> list[tuple[str, str]]:
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k != "_csrf_token"]
 
 
-async def _submission(request: Request, submission_id: int) -> tuple[str, Snapshot, moderation.Submission]:
-    """Who is asking (signed in, or off to the sign-in page), the data, and the submission (or a 404)."""
-    who = await _moderator(request)
-    snapshot = await deps.snapshot(request.app.state)
-    found = await _db(request, lambda conn: moderation.get_submission(conn, submission_id))
+async def _submission(database: Database, submission_id: int) -> moderation.Submission:
+    """The submission, or a 404."""
+    found = await database.read(lambda conn: moderation.get_submission(conn, submission_id))
     if found is None:
         raise NotFoundException("No such submission")
-    return who, snapshot, found
+    return found
 
 
-async def _listing(request: Request, listing_id: str) -> tuple[str, Snapshot, tuple[models.Group, str]]:
-    """Who is asking, the data, and the listing with its origin (or a 404)."""
-    who = await _moderator(request)
-    snapshot = await deps.snapshot(request.app.state)
-    found = await _db(request, lambda conn: moderation.get_listing(conn, listing_id))
+async def _listing(database: Database, listing_id: str) -> tuple[models.Group, str]:
+    """The listing with its origin, or a 404."""
+    found = await database.read(lambda conn: moderation.get_listing(conn, listing_id))
     if found is None:
         raise NotFoundException("No such listing")
-    return who, snapshot, found
+    return found
 
 
 @get("/submissions/{submission_id:int}", name="moderate_submission")
-async def submission_page(request: Request, submission_id: FromPath[int]) -> Template:
-    who, snapshot, found = await _submission(request, submission_id)
+async def submission_page(
+    request: Request,
+    submission_id: FromPath[int],
+    moderator: NamedDependency[str],
+    database: NamedDependency[Database],
+    snapshot: NamedDependency[Snapshot],
+) -> Template:
+    found = await _submission(database, submission_id)
     values = moderation.submission_values(found, snapshot.places)
-    return _submission_page(request, who, found, values, {}, snapshot)
+    return _submission_page(request, moderator, found, values, {}, snapshot)
 
 
 def _submission_page(
     request: Request,
-    who: str,
+    moderator: str,
     found: moderation.Submission,
     values: dict[str, Any],
     problems: dict[str, str],
@@ -294,7 +280,7 @@ def _submission_page(
         request,
         "moderate/submission.html",
         status_code=status_code,
-        moderator=who,
+        moderator=moderator,
         item=found,
         values=values,
         problems=problems,
@@ -304,15 +290,21 @@ def _submission_page(
 
 
 @post("/submissions/{submission_id:int}/approve", name="moderate_approve", request_max_body_size=MAX_BODY)
-async def approve(request: Request, submission_id: FromPath[int]) -> Response[Any]:
-    who, snapshot, found = await _submission(request, submission_id)
+async def approve(
+    request: Request,
+    submission_id: FromPath[int],
+    moderator: NamedDependency[str],
+    database: NamedDependency[Database],
+    snapshot: NamedDependency[Snapshot],
+) -> Response[Any]:
+    found = await _submission(database, submission_id)
     group, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
     if group is None or changes is None:
-        return _submission_page(request, who, found, typed, problems, snapshot, status_code=400)
+        return _submission_page(request, moderator, found, typed, problems, snapshot, status_code=400)
     today = search.today()
     try:
-        listing_id = await _db(
-            request, lambda conn: moderation.approve(conn, who, submission_id, group, changes, snapshot.places, today)
+        listing_id = await database.write(
+            lambda conn: moderation.approve(conn, moderator, submission_id, group, changes, snapshot.places, today)
         )
     except moderation.Gone:
         return _to(request, "/moderate", done="gone")
@@ -320,38 +312,52 @@ async def approve(request: Request, submission_id: FromPath[int]) -> Response[An
 
 
 @post("/submissions/{submission_id:int}/reject", name="moderate_reject", request_max_body_size=MAX_BODY)
-async def reject(request: Request, submission_id: FromPath[int]) -> Response[Any]:
-    who, snapshot, found = await _submission(request, submission_id)
+async def reject(
+    request: Request,
+    submission_id: FromPath[int],
+    moderator: NamedDependency[str],
+    database: NamedDependency[Database],
+    snapshot: NamedDependency[Snapshot],
+) -> Response[Any]:
+    found = await _submission(database, submission_id)
     form = await request.form()
     reason = str(form.get("reason") or "").strip()
     problem = forms.text_problem(reason, min_length=4, max_length=2000)
     if problem:
         problem = "markup" if problem == "markup" else "reason"
         values = moderation.submission_values(found, snapshot.places)
-        return _submission_page(request, who, found, values, {}, snapshot, status_code=400, reject_problem=problem)
+        return _submission_page(
+            request, moderator, found, values, {}, snapshot, status_code=400, reject_problem=problem
+        )
     try:
-        await _db(request, lambda conn: moderation.reject(conn, who, submission_id, reason))
+        await database.write(lambda conn: moderation.reject(conn, moderator, submission_id, reason))
     except moderation.Gone:
         return _to(request, "/moderate", done="gone")
     return _to(request, "/moderate", done="rejected")
 
 
 @get("/listings/{listing_id:str}", name="moderate_listing")
-async def listing_page(request: Request, listing_id: FromPath[str]) -> Template:
-    who, snapshot, found = await _listing(request, listing_id)
-    group, origin = found
+async def listing_page(
+    request: Request,
+    listing_id: FromPath[str],
+    moderator: NamedDependency[str],
+    database: NamedDependency[Database],
+    snapshot: NamedDependency[Snapshot],
+) -> Template:
+    group, origin = await _listing(database, listing_id)
     lang = _lang(request)
     text_lang = request.query_params.get("text")
     if text_lang not in moderation.LANGS:
         text_lang = lang if lang in group.description else next(iter(group.description), lang)
     org = snapshot.by_id[listing_id].organization if listing_id in snapshot.by_id else None
     values = moderation.form_values(group, org.name if org else "", text_lang)
-    return await _listing_page(request, who, group, origin, values, {}, snapshot)
+    return await _listing_page(request, database, moderator, group, origin, values, {}, snapshot)
 
 
 async def _listing_page(
     request: Request,
-    who: str,
+    database: Database,
+    moderator: str,
     group: models.Group,
     origin: str,
     values: dict[str, Any],
@@ -359,12 +365,12 @@ async def _listing_page(
     snapshot: Snapshot,
     status_code: int = 200,
 ) -> Template:
-    reports = await _db(request, lambda conn: moderation.pending_reports(conn, group.id))
+    reports = await database.read(lambda conn: moderation.pending_reports(conn, group.id))
     return _render(
         request,
         "moderate/listing.html",
         status_code=status_code,
-        moderator=who,
+        moderator=moderator,
         group=group,
         origin=origin,
         values=values,
@@ -378,39 +384,54 @@ async def _listing_page(
 
 
 @post("/listings/{listing_id:str}", name="moderate_edit", request_max_body_size=MAX_BODY)
-async def edit(request: Request, listing_id: FromPath[str]) -> Response[Any]:
-    who, snapshot, found = await _listing(request, listing_id)
+async def edit(
+    request: Request,
+    listing_id: FromPath[str],
+    moderator: NamedDependency[str],
+    database: NamedDependency[Database],
+    snapshot: NamedDependency[Snapshot],
+) -> Response[Any]:
+    group, origin = await _listing(database, listing_id)
     form, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
     if form is None or changes is None:
-        return await _listing_page(request, who, found[0], found[1], typed, problems, snapshot, status_code=400)
+        return await _listing_page(
+            request, database, moderator, group, origin, typed, problems, snapshot, status_code=400
+        )
     today = search.today()
     try:
-        await _db(request, lambda conn: moderation.edit(conn, who, listing_id, form, changes, snapshot.places, today))
+        await database.write(
+            lambda conn: moderation.edit(conn, moderator, listing_id, form, changes, snapshot.places, today)
+        )
     except moderation.Gone:
         raise NotFoundException("No such listing") from None
     return _to(request, f"/moderate/listings/{listing_id}", done="saved")
 
 
 @post("/listings/{listing_id:str}/check", name="moderate_check")
-async def check(request: Request, listing_id: FromPath[str]) -> Response[Any]:
-    who = await _moderator(request)
-    snapshot = await deps.snapshot(request.app.state)
+async def check(
+    request: Request,
+    listing_id: FromPath[str],
+    moderator: NamedDependency[str],
+    database: NamedDependency[Database],
+    snapshot: NamedDependency[Snapshot],
+) -> Response[Any]:
     today = search.today()
     try:
-        await _db(request, lambda conn: moderation.mark_checked(conn, who, listing_id, snapshot.places, today))
+        await database.write(lambda conn: moderation.mark_checked(conn, moderator, listing_id, snapshot.places, today))
     except moderation.Gone:
         raise NotFoundException("No such listing") from None
     return _to(request, f"/moderate/listings/{listing_id}", done="checked")
 
 
 @post("/reports/{report_id:int}/close", name="moderate_close_report", request_max_body_size=MAX_BODY)
-async def close_report(request: Request, report_id: FromPath[int]) -> Response[Any]:
-    who = await _moderator(request)
+async def close_report(
+    request: Request, report_id: FromPath[int], moderator: NamedDependency[str], database: NamedDependency[Database]
+) -> Response[Any]:
     form = await request.form()
     note = str(form.get("note") or "").strip()[:2000]
     back = str(form.get("back") or "")
     try:
-        await _db(request, lambda conn: moderation.close_report(conn, who, report_id, note))
+        await database.write(lambda conn: moderation.close_report(conn, moderator, report_id, note))
     except moderation.Gone:
         pass  # closed already, by someone else: nothing left to do
     target = back if back.startswith("/moderate/listings/") and "//" not in back else "/moderate"
@@ -450,6 +471,7 @@ def router(secret: str) -> Router:
             close_report,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        dependencies={"moderator": Provide(signed_in)},
         exception_handlers={NotAuthorizedException: _to_sign_in},
         after_request=_no_store,
         include_in_schema=False,

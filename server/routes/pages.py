@@ -15,7 +15,8 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from server import i18n, models, search, start, web
-from server.catalog import Catalog, Listing, Results, Snapshot
+from server.catalog import Listing, Results, Snapshot
+from server.db import Database
 from server.deps import Chosen, known_language
 
 
@@ -63,11 +64,11 @@ async def home(request: Request, lang: FromPath[str], snapshot: NamedDependency[
 async def groups(
     request: Request,
     lang: FromPath[str],
-    catalog: NamedDependency[Catalog],
+    database: NamedDependency[Database],
     snapshot: NamedDependency[Snapshot],
     chosen: NamedDependency[Chosen],
 ) -> Template:
-    results = await snapshot.search(catalog.conn, chosen.filters)
+    results = await snapshot.search(database, chosen.filters)
     return render(
         request,
         lang,
@@ -84,12 +85,12 @@ async def groups(
 async def results(
     request: Request,
     lang: FromPath[str],
-    catalog: NamedDependency[Catalog],
+    database: NamedDependency[Database],
     snapshot: NamedDependency[Snapshot],
     chosen: NamedDependency[Chosen],
 ) -> Template:
     """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
-    found = await snapshot.search(catalog.conn, chosen.filters)
+    found = await snapshot.search(database, chosen.filters)
     return render(
         request,
         lang,

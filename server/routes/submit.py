@@ -3,9 +3,9 @@ and a rate limit shared by all worker processes (app.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Router, get, post
@@ -16,9 +16,9 @@ from litestar.response import Redirect, Template
 
 from server import forms, inbox
 from server.catalog import Snapshot
+from server.db import Database
 from server.deps import known_language
 from server.routes.pages import group_page, render
-from server.settings import Settings
 
 HONEYPOT = "nickname"  # hidden from people; a bot that fills it gets a thank-you and nothing is stored
 MAX_BODY = 32 * 1024
@@ -40,11 +40,15 @@ def same_origin(request: Request) -> None:
         raise PermissionDeniedException("This form can only be sent from Kring itself.")
 
 
-def client_key(request: Request) -> str:
+def client_key(secret: str) -> Callable[[Request], str]:
     """The rate limit's key: a keyed hash of the address, so that no IP address is written anywhere."""
-    secret = request.app.state.secret.encode()
-    address = request.client.host if request.client else ""
-    return hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()[:32]
+    key = secret.encode()
+
+    def identify(request: Request) -> str:
+        address = request.client.host if request.client else ""
+        return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+    return identify
 
 
 @get("/submit", name="submit")
@@ -54,7 +58,7 @@ async def submit_form(request: Request, lang: FromPath[str]) -> Template:
 
 @post("/submit", name="submit_post", request_max_body_size=MAX_BODY)
 async def submit_send(
-    request: Request, lang: FromPath[str], settings: NamedDependency[Settings]
+    request: Request, lang: FromPath[str], database: NamedDependency[Database]
 ) -> Template | Redirect:
     same_origin(request)
     form = await request.form()
@@ -68,8 +72,8 @@ async def submit_send(
         )
         response.status_code = 400
         return response
-    # In a thread: a write may wait for the lock (a moderator's transaction), and must not stall other visitors.
-    await asyncio.to_thread(inbox.store, str(settings.db), submission, lang)
+    # Thanked only once the write is committed, with synchronous=FULL: from then on it survives a crash.
+    await database.write(lambda conn: inbox.store(conn, submission, lang))
     return Redirect(f"/{lang}/submit/thanks", status_code=303)
 
 
@@ -84,7 +88,7 @@ async def report(
     lang: FromPath[str],
     group_id: FromPath[str],
     snapshot: NamedDependency[Snapshot],
-    settings: NamedDependency[Settings],
+    database: NamedDependency[Database],
 ) -> Template | Redirect:
     same_origin(request)
     listing = snapshot.by_id.get(group_id)
@@ -107,7 +111,7 @@ async def report(
         )
         response.status_code = 400
         return response
-    await asyncio.to_thread(inbox.store_report, str(settings.db), group_id, reason, details)
+    await database.write(lambda conn: inbox.store_report(conn, group_id, reason, details))
     return Redirect(f"/{lang}/groups/{group_id}/reported", status_code=303)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,9 +28,8 @@ def moderated(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """A server on its own copy of the data, with a moderator and one pending submission."""
     path = tmp_path_factory.mktemp("moderated") / "kring.sqlite"
     shutil.copy(real_db, path)
-    conn = db.connect(path)
-    try:
-        uri = accounts.add(conn, "ilse", PASSWORD)
+
+    def prepare(conn: sqlite3.Connection) -> str:
         conn.execute(
             "INSERT INTO submission (received, lang, doc) VALUES ('2026-11-20T10:00:00+00:00', 'en', ?)",
             (
@@ -38,8 +38,9 @@ def moderated(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                 b'"email":"circle@example.org"}',
             ),
         )
-    finally:
-        conn.close()
+        return accounts.add(conn, "ilse", PASSWORD)
+
+    uri = db.run_write(path, prepare)
     process, base = start_server(path)
     try:
         yield base, parse_qs(urlparse(uri).query)["secret"][0]

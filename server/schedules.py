@@ -1,0 +1,136 @@
+"""When a meeting takes place: its schedule in Open Referral HSDS 3 terms, and its next dates (dateutil's rrule).
+
+A schedule is a rule in local time: "every second Tuesday of the month, 19:30 to 21:30, Europe/Brussels". The
+rule is expanded on the calendar of that time zone, with naive local times, and only then given the zone, so
+that a 19:30 meeting stays at 19:30 on both sides of a change to or from summer time. The field names are
+HSDS 3's (schedule.json): `freq`, `interval`, `byday`, `bymonthday`, `opens_at`, `closes_at`, `dtstart`,
+`until`, `count`, `valid_from`, `valid_to`, `timezone`, `notes`; `not_on` lists the dates it does not meet
+(iCalendar's EXDATE, which HSDS lacks). Values are lower case in Kring's data (`weekly`), as in its other keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from dateutil import rrule
+from msgspec import Meta, Struct
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # iCalendar's codes, Monday first (date.weekday())
+DAY = re.compile(r"^(?P<ordinal>-?[1-5])?(?P<day>MO|TU|WE|TH|FR|SA|SU)$")
+TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+WINDOW_WEEKS = 12  # how far ahead the server works out dates (DESIGN.md §4)
+
+Day = Annotated[str, Meta(pattern=DAY.pattern, description="MO … SU; monthly: with an ordinal, 2TU or -1FR")]
+MonthDay = Annotated[int, Meta(ge=-31, le=31)]
+Time = Annotated[str, Meta(pattern=TIME.pattern, description="HH:MM, local time")]
+TimeZone = Literal["Europe/Brussels", "Europe/Amsterdam"]
+
+
+class Schedule(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    freq: Literal["weekly", "monthly"]
+    interval: Annotated[int, Meta(ge=1, le=12)] = 1
+    byday: list[Day] = []
+    bymonthday: list[MonthDay] = []
+    opens_at: Time | None = None
+    closes_at: Time | None = None
+    dtstart: dt.date | None = None
+    until: dt.date | None = None
+    count: Annotated[int, Meta(ge=1, le=100)] | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    timezone: TimeZone = "Europe/Brussels"
+    not_on: list[dt.date] = []
+    notes: dict[str, str] = {}
+
+
+class Occurrence(Struct, frozen=True):
+    """One date of a meeting: when it starts (and ends, when known), in the meeting's time zone."""
+
+    starts: dt.datetime  # aware; midnight when the schedule gives no time
+    ends: dt.datetime | None
+    timed: bool  # False: the schedule gives the day but not the time
+
+
+def problems(schedule: Schedule) -> list[tuple[str, str]]:
+    """What makes a schedule impossible to follow, as (field, what is wrong); empty when it is sound.
+
+    The loader adds the file and line; forms show each beside its field.
+    """
+    found: list[tuple[str, str]] = []
+    ordinals = [d for d in schedule.byday if (m := DAY.fullmatch(d)) and m["ordinal"]]
+    if schedule.freq == "weekly":
+        if not schedule.byday:
+            found.append(("byday", "a weekly meeting needs its day of the week"))
+        if ordinals:
+            found.append(("byday", "an ordinal (2TU, -1FR) only makes sense for a monthly meeting"))
+        if schedule.bymonthday:
+            found.append(("bymonthday", "a day of the month only makes sense for a monthly meeting"))
+    elif not schedule.byday and not schedule.bymonthday:
+        found.append(("byday", "a monthly meeting needs a day (2TU, -1FR) or a day of the month"))
+    elif schedule.byday and schedule.bymonthday:
+        found.append(("bymonthday", "give either byday or bymonthday, not both"))
+    elif schedule.byday and len(ordinals) != len(schedule.byday):
+        found.append(("byday", "each day of a monthly meeting needs its ordinal: 2TU, -1FR"))
+    if 0 in schedule.bymonthday:
+        found.append(("bymonthday", "days of the month count from 1 (or from -1, the last day)"))
+    if schedule.interval > 1 and schedule.dtstart is None:
+        found.append(("dtstart", "a meeting every few weeks or months needs the date it started from"))
+    if schedule.count is not None and schedule.dtstart is None:
+        found.append(("dtstart", "a series of sessions needs the date of the first one"))
+    if schedule.count is not None and schedule.until is not None:
+        found.append(("count", "give either until or count, not both"))
+    if schedule.closes_at and not schedule.opens_at:
+        found.append(("opens_at", "a closing time needs an opening time"))
+    if schedule.opens_at and schedule.closes_at and schedule.closes_at <= schedule.opens_at:
+        found.append(("closes_at", "the meeting must close after it opens (same day)"))
+    if schedule.valid_from and schedule.valid_to and schedule.valid_to < schedule.valid_from:
+        found.append(("valid_to", "valid_to is before valid_from"))
+    if schedule.dtstart and schedule.until and schedule.until < schedule.dtstart:
+        found.append(("until", "until is before dtstart"))
+    return found
+
+
+def _weekday(code: str) -> rrule.weekday:
+    match = DAY.fullmatch(code)
+    if match is None:  # the Struct's pattern lets none through; a hand-made Schedule might
+        raise ValueError(f"not a day of the week: {code!r}")
+    day = getattr(rrule, match["day"])
+    return day(int(match["ordinal"])) if match["ordinal"] else day
+
+
+def _clock(text: str | None) -> dt.time:
+    return dt.time.fromisoformat(text) if text else dt.time()
+
+
+def occurrences(schedule: Schedule, start: dt.date, weeks: int = WINDOW_WEEKS) -> list[Occurrence]:
+    """The dates from `start` (included) to `weeks` weeks later (excluded), in order. The schedule must be
+    sound (problems() is empty)."""
+    zone = ZoneInfo(schedule.timezone)
+    first = max(d for d in (start, schedule.valid_from) if d is not None)
+    end = start + dt.timedelta(weeks=weeks)
+    if schedule.valid_to is not None:
+        end = min(end, schedule.valid_to + dt.timedelta(days=1))
+    opens, closes = _clock(schedule.opens_at), schedule.closes_at and _clock(schedule.closes_at)
+    # Counted from dtstart (interval, count); without one, a weekly or monthly rule can start anywhere.
+    origin = schedule.dtstart or first
+    rule = rrule.rrule(
+        rrule.WEEKLY if schedule.freq == "weekly" else rrule.MONTHLY,
+        dtstart=dt.datetime.combine(origin, opens),
+        interval=schedule.interval,
+        byweekday=[_weekday(d) for d in schedule.byday] or None,
+        bymonthday=schedule.bymonthday or None,
+        until=dt.datetime.combine(schedule.until, dt.time.max) if schedule.until else None,
+        count=schedule.count,
+        wkst=rrule.MO,
+    )
+    skipped = set(schedule.not_on)
+    out = []
+    for local in rule.between(dt.datetime.combine(first, dt.time()), dt.datetime.combine(end, dt.time()), inc=True):
+        if local.date() in skipped or local.date() >= end:
+            continue
+        ends = dt.datetime.combine(local.date(), closes, tzinfo=zone) if closes else None
+        out.append(Occurrence(local.replace(tzinfo=zone), ends, schedule.opens_at is not None))
+    return out

@@ -79,6 +79,7 @@ async def throttled(request: Request) -> bool:
 def create_app(settings: Settings | None = None) -> Kring:
     settings = settings or Settings.from_env()
     key = secret(settings)
+    state = State({"settings": settings})
 
     @asynccontextmanager
     async def open_database(app: Litestar) -> AsyncIterator[None]:
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Kring:
             ),
         ],
         lifespan=[open_database],
-        dependencies=deps.DEPENDENCIES,
+        dependencies=deps.provided(state),
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment(settings))),
         # Brotli 4 with a 256 KB window: a results fragment compresses in two thirds of the time of Litestar's
@@ -135,7 +136,7 @@ def create_app(settings: Settings | None = None) -> Kring:
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
-        state=State({"settings": settings}),
+        state=state,
         debug=settings.debug,
     )
     app.page_cache = PageCache()

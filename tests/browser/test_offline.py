@@ -20,7 +20,7 @@ from bench import synthetic
 from server import facets, i18n, loader, search, web
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_server
 from tests.conftest import DATA, ROOT, build_db, soup
-from tests.helpers.browser import install, violations
+from tests.helpers.browser import install, until, violations
 
 pytestmark = pytest.mark.browser
 
@@ -137,7 +137,7 @@ def test_an_update_waits_for_the_person(playwright: Playwright, tmp_path: Path, 
             with page.expect_navigation():
                 page.locator("#update button").click()
             assert page.evaluate("window.kringMarker") is None
-            page.wait_for_function("caches.keys().then(k => k.filter(n => n.startsWith('kring-shell-')).length === 1)")
+            until(page, "caches.keys().then(k => k.filter(n => n.startsWith('kring-shell-')).length === 1)")
             new = page.evaluate("caches.keys()")
             assert [n for n in old if n.startswith("kring-shell-")] != [n for n in new if n.startswith("kring-shell-")]
         finally:
@@ -145,15 +145,6 @@ def test_an_update_waits_for_the_person(playwright: Playwright, tmp_path: Path, 
             second.wait(timeout=10)
     finally:
         context.close()
-
-
-def _until(page: Page, expression: str, seconds: float = 20) -> None:
-    """Poll `expression` in the page (wait_for_function compiles a string, which the CSP forbids)."""
-    for _ in range(int(seconds * 10)):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"still false after {seconds} s: {expression}")
 
 
 @pytest.mark.parametrize("how", ["update button", "browser reopened"])
@@ -189,7 +180,7 @@ def test_pages_saved_before_an_update_keep_their_styles_and_scripts_offline(
                 page.locator("#update button").click()
         else:
             page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
-            _until(page, "navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
+            until(page, "navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
             context.close()
             context = playwright.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS
@@ -197,12 +188,12 @@ def test_pages_saved_before_an_update_keep_their_styles_and_scripts_offline(
             page = context.new_page()
             page.goto(f"{base}/nl/")
         # Release two's worker is in charge.
-        _until(
+        until(
             page,
             "navigator.serviceWorker.getRegistration().then(r => !r.waiting && r.active.state === 'activated'"
             " && !!navigator.serviceWorker.controller)",
         )
-        _until(
+        until(
             page, f"caches.keys().then(k => k.some(n => n.startsWith('kring-shell-') && !{old_caches!r}.includes(n)))"
         )
         cdp = context.new_cdp_session(page)

@@ -26,8 +26,17 @@ def install(page: Page, url: str) -> None:
     """Open `url` and wait until the worker has precached everything and controls the page."""
     page.goto(url)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    if not page.evaluate("!!navigator.serviceWorker.controller"):
-        page.wait_for_function("!!navigator.serviceWorker.controller")
+    until(page, "!!navigator.serviceWorker.controller")
+
+
+def until(page: Page, expression: str, seconds: float = 20) -> None:
+    """Poll `expression` in the page until it is true. (wait_for_function would compile the string in the
+    page, which Kring's CSP forbids: it fails with an EvalError whenever it has to poll at all.)"""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {seconds} s: {expression}")
 
 
 def neutral_site(context: BrowserContext) -> None:

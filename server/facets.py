@@ -11,7 +11,6 @@ REGISTRY is read when it is used, not copied at import: a test may build an app 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
 from typing import Literal, get_args
 
 from babel import Locale
@@ -149,10 +148,6 @@ class Registry:
 
     def section(self, name: str) -> tuple[Facet, ...]:
         return tuple(f for f in self.all if f.section == name)
-
-    @cached_property
-    def all_of(self) -> frozenset[str]:
-        return frozenset(f.param for f in self.all if f.rule == "all")
 
 
 REGISTRY = Registry(FACETS)

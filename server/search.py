@@ -175,9 +175,6 @@ class Filters(Struct, frozen=True, kw_only=True):
     def selected(self, param: str) -> tuple[str, ...]:
         return self.lists.get(param, ())
 
-    def is_empty(self) -> bool:
-        return self == Filters(page=self.page)
-
     def to_params(self, *, page: int | None = None) -> list[tuple[str, str]]:
         """The canonical query string of these filters (what the page URL and the API use)."""
         out: list[tuple[str, str]] = []

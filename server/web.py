@@ -165,7 +165,7 @@ def count_message(lang: str, n: int) -> str:
 def where(lang: str, format: str | None, place: str) -> str:
     """Where a card says a group meets: online, or its place, with "online" when it meets both ways and "in
     several places" when the data gives no format."""
-    online = i18n.gettext(lang, labels.FORMAT["online"])
+    online = i18n.labels_in(lang).FORMAT["online"]
     if format == "online":
         return online
     if format == "hybrid":
@@ -182,13 +182,13 @@ def away(lang: str, km: str) -> str:
 
 def card_fields(item: Listing, lang: str) -> Card:
     g = item.group
-    _ = i18n.translations(lang).gettext
+    L = i18n.labels_in(lang)
     return Card(
         id=g.id,
         name=g.name,
-        kind=_(labels.KIND[g.kind]),
-        where=where(lang, g.format, item.city(lang) or _(labels.COUNTRY[g.country])),
-        themes=[_(labels.THEME[t]) for t in g.themes],
+        kind=L.KIND[g.kind],
+        where=where(lang, g.format, item.city(lang) or L.COUNTRY[g.country]),
+        themes=[L.THEME[t] for t in g.themes],
         checked=i18n.date(g.last_checked, lang, "medium"),
     )
 

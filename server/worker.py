@@ -129,12 +129,14 @@ def _bits(values: tuple[str, ...], have: Iterable[str]) -> int:
     return sum(1 << values.index(v) for v in dict.fromkeys(have))
 
 
-def item(listing: Listing, facets: list[OfflineFacet], registry: Registry) -> CatalogItem:
+def item(
+    listing: Listing, facets: list[OfflineFacet], values: dict[str, tuple[str, ...]], registry: Registry
+) -> CatalogItem:
+    """One listing's row; `values`: each offline facet's values by parameter (worked out once per catalog)."""
     g = listing.group
     own = g.place is not None and g.place.lat is not None
     organization = listing.organization.name if listing.organization else ""
     city = g.place.city if g.place and g.place.city else ""
-    values = {f.param: f.values for f in facets}
     return CatalogItem(
         id=g.id,
         name=g.name,
@@ -156,6 +158,7 @@ def catalog_json(snapshot: Snapshot) -> bytes:
     cached = getattr(snapshot, "_offline_catalog", None)
     if cached is None:
         facets = offline_facets(snapshot)
+        values = {f.param: f.values for f in facets}
         catalog = OfflineCatalog(
             version=snapshot.version,
             date=snapshot.date,
@@ -163,7 +166,7 @@ def catalog_json(snapshot: Snapshot) -> bytes:
             countries=COUNTRIES,
             facets=facets,
             fields=CatalogItem.__struct_fields__,
-            items=[item(listing, facets, snapshot.facets) for listing in snapshot.active],
+            items=[item(listing, facets, values, snapshot.facets) for listing in snapshot.active],
         )
         cached = snapshot._offline_catalog = msgspec.json.encode(catalog)  # type: ignore[attr-defined]
     return cached

@@ -115,7 +115,7 @@ EXTRA_WORDS = {
 }
 ONLINE = {"nl": "online", "fr": "en ligne", "en": "online"}
 OTHER_LANGUAGES = ["en", "de", "ar", "tr", "pl", "es", "pt", "ro", "uk", "fa"]
-KINDS, FORMATS, THEMES, AUDIENCES, ACCESS, LED_BY, MEMBERSHIP, REGISTRATION, COST, FREQUENCY, WEEKDAYS = (
+KINDS, FORMATS, THEMES, AUDIENCES, ACCESS, LED_BY, MEMBERSHIP, REGISTRATION, COST = (
     get_args(t)
     for t in (
         models.Kind,
@@ -127,10 +127,45 @@ KINDS, FORMATS, THEMES, AUDIENCES, ACCESS, LED_BY, MEMBERSHIP, REGISTRATION, COS
         models.Membership,
         models.Registration,
         models.Cost,
-        models.Frequency,
-        models.Weekday,
     )
 )
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _schedule(rng: random.Random, today: dt.date) -> dict[str, object]:
+    """A meeting's schedule as groups have them: weekly or every two weeks, a weekday of the month, sometimes a
+    series of sessions; a time on most."""
+    day = rng.choice(DAYS)
+    kind = rng.random()
+    if kind < 0.5:
+        fields: dict[str, object] = {"freq": "weekly", "byday": [day]}
+    elif kind < 0.65:  # every two weeks, from one of two Mondays: half of them this week
+        monday = today - dt.timedelta(days=today.weekday())
+        fields = {"freq": "weekly", "interval": 2, "byday": [day], "dtstart": monday - dt.timedelta(weeks=rng.randint(0, 1))}
+    elif kind < 0.95:
+        fields = {"freq": "monthly", "byday": [f"{rng.choice((1, 2, 3, 4, -1))}{day}"]}
+    else:  # a series of 6 to 10 weekly sessions that starts within four weeks
+        fields = {"freq": "weekly", "byday": [day], "dtstart": today + dt.timedelta(days=rng.randint(0, 27)), "count": rng.randint(6, 10)}
+    if rng.random() < 0.85:
+        opens = rng.randint(9, 20)
+        fields["opens_at"] = f"{opens:02d}:{rng.choice(('00', '30'))}"
+        if rng.random() < 0.7:
+            fields["closes_at"] = f"{opens + 2:02d}:{fields['opens_at'][3:]}"  # type: ignore[index]
+    return fields
+
+
+def _meetings(rng: random.Random, fmt: str, country: str, pool: list, today: dt.date) -> list[models.Meeting]:
+    """Most listings meet on a schedule; a hybrid one also online; one in ten in a second town."""
+    if rng.random() < 0.3:
+        return []
+    zone = "Europe/Brussels" if country == "BE" else "Europe/Amsterdam"
+    out = [models.Meeting(online=fmt == "online", timezone=zone, **_schedule(rng, today))]  # type: ignore[arg-type]
+    if fmt == "hybrid":
+        out.append(models.Meeting(online=True, timezone=zone, **_schedule(rng, today)))  # type: ignore[arg-type]
+    elif fmt == "in_person" and rng.random() < 0.1:
+        other = pool[min(int(rng.expovariate(1 / 25)), len(pool) - 1)]
+        out.append(models.Meeting(place=models.Place(place_id=other.id), timezone=zone, **_schedule(rng, today)))  # type: ignore[arg-type]
+    return out
 
 
 def _some(rng: random.Random, values: tuple[str, ...], most: int) -> list[str]:
@@ -192,7 +227,6 @@ def generate(n: int, seed: int = 1, today: dt.date | None = None) -> list[models
             name += f" – {rng.choice(EXTRA_WORDS[first])}"
         access = {k: _flag(rng) for k in ACCESS}
         checked = edges[i // 25 % 4] if i % 25 == 0 else min(latest, today - dt.timedelta(days=rng.randint(0, 730)))
-        frequency = _maybe(rng, FREQUENCY, 0.7)
         groups.append(
             models.Group(
                 id=f"synthetic-{i:06d}",
@@ -208,9 +242,7 @@ def generate(n: int, seed: int = 1, today: dt.date | None = None) -> list[models
                 membership=_maybe(rng, MEMBERSHIP),
                 registration=_maybe(rng, REGISTRATION, 0.6),
                 cost=_maybe(rng, COST),
-                frequency=frequency,
-                days=[rng.choice(WEEKDAYS)] if frequency in ("weekly", "biweekly") else [],
-                time=f"{rng.randint(9, 20):02d}:{rng.choice((0, 30)):02d}" if frequency else None,
+                meetings=_meetings(rng, fmt, country, places[country], today),
                 accessibility=models.Accessibility(**access),
                 description=DESCRIPTION,
                 source=SOURCE,

@@ -4,7 +4,8 @@ The active listings of one data version are held in memory in their default orde
 bitmask per filter value; a search is then a few big-integer ANDs, and each facet count one popcount.
 Full text goes to SQLite FTS5 on the listing's own words, plus the translated labels of its facets.
 Which listings are stale or hidden depends on the day, not on the data: a snapshot keeps one data version
-and works those masks out for each day it is asked about (Snapshot.day()).
+and works those masks out for each day it is asked about (Snapshot.day()). The dates of the meetings are
+worked out when the snapshot is built, for 12 weeks from its day (a new day gets a new snapshot: Catalog).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from cachetools import LRUCache
 from msgspec import Struct
 
-from server import db, facets, i18n, listings, models, search
+from server import db, facets, i18n, listings, models, schedules, search
 
 _GROUP = msgspec.json.Decoder(models.Group)
 _ORG = msgspec.json.Decoder(models.Organization)
@@ -29,26 +30,44 @@ _NAMES = msgspec.json.Decoder(dict[str, str])
 _GUIDE = msgspec.json.Decoder(models.Guide)
 
 
+class When(Struct, frozen=True):
+    """One date of a listing: which of its meetings, and when (schedules.Occurrence)."""
+
+    meeting: int  # index into group.meetings
+    starts: dt.datetime  # aware, in the meeting's time zone
+    ends: dt.datetime | None
+    timed: bool
+
+    @property
+    def key(self) -> int:
+        """The date as search.py orders dates: the local day's ordinal, then HHMM (search.NO_TIME: no time)."""
+        hhmm = self.starts.hour * 100 + self.starts.minute if self.timed else search.NO_TIME
+        return self.starts.toordinal() * 10_000 + hhmm
+
+
 class Listing(Struct, kw_only=True):
-    """A listing as the server holds it: the record, its organization's name and its location."""
+    """A listing as the server holds it: the record, its organization, where it meets and its next dates."""
 
     rank: int  # position in the default order; -1 when not active
     rowid: int
     group: models.Group
     organization: models.Organization | None
-    lat: float | None
-    lon: float | None
-    place: models.KnownPlace | None
+    # Where it meets, for "near": its place and its meetings' places (each once), as (lat, lon).
+    points: list[tuple[float, float]]
+    place: models.KnownPlace | None  # the Kring place the card names
+    city: str | None  # the town the data writes, which the card prefers
+    dates: list[When]  # from the snapshot's day, for 12 weeks, in order
 
-    def summary(self, lang: str, distance: float | None = None) -> models.GroupSummary:
+    def summary(self, lang: str, distance: float | None, today: dt.date) -> models.GroupSummary:
         g = self.group
+        upcoming = self.upcoming(today)
         return models.GroupSummary(
             id=g.id,
             name=g.name,
             kind=g.kind,
             country=g.country,
             format=g.format,
-            city=self.city(lang),
+            city=self.town(lang),
             themes=g.themes,
             languages=g.languages,
             led_by=g.led_by,
@@ -56,12 +75,17 @@ class Listing(Struct, kw_only=True):
             membership=g.membership,
             last_checked=g.last_checked,
             distance_km=distance,
+            next_date=upcoming[0].starts if upcoming else None,
         )
 
-    def city(self, lang: str) -> str | None:
-        if self.group.place and self.group.place.city:
-            return self.group.place.city
-        return self.place.label(lang) if self.place else None
+    def town(self, lang: str) -> str | None:
+        """The town a card names: the one the data writes, or the Kring place's name in `lang`."""
+        return self.city or (self.place.label(lang) if self.place else None)
+
+    def upcoming(self, today: dt.date) -> list[When]:
+        """The dates from `today` on (the snapshot's dates start on its own day)."""
+        first = today.toordinal() * 10_000
+        return [w for w in self.dates if w.key >= first]
 
 
 class Results(Struct, kw_only=True):
@@ -87,12 +111,14 @@ class Day(Struct, frozen=True, kw_only=True):
     fresh: int  # bitmask: visible and not stale
     stale: int  # bitmask: visible and stale
     stale_flags: np.ndarray  # bool per rank: stale (hidden ones included)
+    next_key: np.ndarray  # per rank: the first date from this day on (When.key), NO_DATE when none
 
 
 def _sort_key(group: models.Group) -> tuple[int, str, str]:
     return (-group.last_checked.toordinal(), search.normalise(group.name), group.id)
 
 
+NO_DATE = np.iinfo(np.int64).max  # after every date: listings without one come last in order=next
 _BLOCK_BITS = 4096
 _BLOCK = (1 << _BLOCK_BITS) - 1
 
@@ -132,8 +158,10 @@ class Snapshot:
         places: dict[str, models.KnownPlace],
         date: str = "",
         guides: list[models.Guide] | None = None,
+        today: dt.date | None = None,
     ) -> None:
         self.version = version
+        self.today = today or search.today()  # the day the meetings' dates start from
         self.date = date  # when this data version was loaded (ISO), for "offline: data from <date>"
         self.guides: dict[str, list[models.Guide]] = {}  # by language, in their order
         for guide in guides or []:
@@ -164,9 +192,12 @@ class Snapshot:
                     texts = [i18n.gettext(lang, label) for lang in i18n.KNOWN_LOCALES]
                     found_words = frozenset(w for text in texts for w in search.words(text))
                     self.label_words.append((found_words, mask))
-        # Where each listing is (NaN: nowhere), for "near"; distances are kept for the places last asked.
-        self.lat = np.array([np.nan if i.lat is None else i.lat for i in active], dtype=np.float64)
-        self.lon = np.array([np.nan if i.lon is None else i.lon for i in active], dtype=np.float64)
+        # Where each listing meets, for "near": every point with the rank of its listing. Distances are kept
+        # for the places last asked.
+        self.point_rank = np.array([i.rank for i in active for _ in i.points], dtype=np.int64)
+        self.point_lat = np.array([lat for i in active for lat, _ in i.points], dtype=np.float64)
+        self.point_lon = np.array([lon for i in active for _, lon in i.points], dtype=np.float64)
+        self.date_keys = [np.array([w.key for w in i.dates], dtype=np.int64) for i in active]
         # The date each listing was last checked (proleptic ordinal), for the freshness masks of each day.
         self.checked = np.array([i.group.last_checked.toordinal() for i in active], dtype=np.int64)
         self._days: LRUCache[dt.date, Day] = LRUCache(maxsize=4)
@@ -192,6 +223,12 @@ class Snapshot:
             hidden_flags = self.checked <= search.hidden_since(today).toordinal()
             visible = _from_flags(~hidden_flags)
             stale = _from_flags(stale_flags & ~hidden_flags)
+            first = today.toordinal() * 10_000
+            next_key = np.full(self.size, NO_DATE, dtype=np.int64)
+            for rank, keys in enumerate(self.date_keys):
+                later = keys[keys >= first]
+                if len(later):
+                    next_key[rank] = later[0]
             found = Day(
                 today=today,
                 stale_since=stale_since,
@@ -199,6 +236,7 @@ class Snapshot:
                 fresh=visible & ~stale,
                 stale=stale,
                 stale_flags=stale_flags,
+                next_key=next_key,
             )
             self._days[today] = found
         return found
@@ -214,11 +252,18 @@ class Snapshot:
         found = self._tenths.get(place_id)
         if found is None:
             place = self.places[place_id]
-            tenths = search.tenths_np(place.lat, place.lon, self.lat, self.lon)
+            far = np.iinfo(np.int64).max  # no point: no distance (-1 below)
+            tenths = np.full(self.size, far, dtype=np.int64)
+            np.minimum.at(tenths, self.point_rank, search.tenths_np(place.lat, place.lon, self.point_lat, self.point_lon))
+            tenths[tenths == far] = -1
             located = np.flatnonzero(tenths >= 0)
             order = located[np.lexsort((located, tenths[located]))]
             found = self._tenths[place_id] = (tenths, order)
         return found
+
+    def soon_mask(self, day: Day, days: int) -> int:
+        """The listings with a date from `day` to `days` days later (excluded)."""
+        return _from_flags(day.next_key < (day.today.toordinal() + days) * 10_000)
 
     def near_mask(self, place_id: str, radius: int) -> int:
         key = (place_id, radius)
@@ -280,6 +325,8 @@ class Snapshot:
             constraints["q"] = await self.text_mask(database, filters.query_words)
         if filters.near:
             constraints["near"] = self.near_mask(filters.near, filters.radius)
+        if filters.soon:
+            constraints["soon"] = self.soon_mask(day, filters.soon)
         mask = day.visible
         for value in constraints.values():
             mask &= value
@@ -297,7 +344,10 @@ class Snapshot:
             counts[param] = {value: (base & value_mask).bit_count() for value, value_mask in table.items()}
         total = mask.bit_count()
         start = (filters.page - 1) * search.PER_PAGE
-        page_ranks = self._page(mask, start, filters.near, day)
+        if filters.order == "next":
+            page_ranks = self._page_by_date(mask, start, filters.near, day)
+        else:
+            page_ranks = self._page(mask, start, filters.near, day)
         tenths = self.tenths(filters.near)[0] if filters.near else None
         items = [(self.active[r], None if tenths is None else int(tenths[r]) / 10) for r in page_ranks]
         return Results(
@@ -334,6 +384,15 @@ class Snapshot:
         stale_ranks = ordered[stale]
         page = np.concatenate((fresh[start:], stale_ranks[max(0, start - len(fresh)) : end - len(fresh)]))
         return [int(r) for r in page]
+
+    def _page_by_date(self, mask: int, start: int, near: str | None, day: Day) -> list[int]:
+        """The ranks on the page that begins at `start` in order=next: (stale, next date, distance, rank)."""
+        ranks = np.flatnonzero(_to_flags(mask, self.size))
+        keys = [ranks, day.next_key[ranks], day.stale_flags[ranks]]
+        if near is not None:
+            keys.insert(1, self.tenths(near)[0][ranks])
+        ordered = ranks[np.lexsort(keys)]
+        return [int(r) for r in ordered[start : start + search.PER_PAGE]]
 
     @staticmethod
     def _by_rank(mask: int, start: int) -> list[int]:
@@ -384,13 +443,59 @@ class Catalog:
         async with self._lock:
             if self.snapshot is None or time.monotonic() - self._checked >= self.CHECK_EVERY:
                 version = await self.database.read(listings.data_version)
-                if self.snapshot is None or self.snapshot.version != version:
-                    self.snapshot = await self.database.read(build)
+                today = search.today()
+                if self.snapshot is None or self.snapshot.version != version or self.snapshot.today != today:
+                    # A new data version, or a new day: the meetings' dates start from today.
+                    self.snapshot = await self.database.read(lambda conn: build(conn, today))
                 self._checked = time.monotonic()
         return self.snapshot
 
 
-def build(conn: sqlite3.Connection) -> Snapshot:
+def listing(
+    rowid: int,
+    group: models.Group,
+    organization: models.Organization | None,
+    places: dict[str, models.KnownPlace],
+    today: dt.date,
+) -> Listing:
+    """A listing as the snapshot holds it: where it meets (its place, then its meetings'), and its dates."""
+    spots = [group.place, *(m.place for m in group.meetings if not m.online)]
+    points: list[tuple[float, float]] = []
+    shown: tuple[models.Place, models.KnownPlace | None] | None = None
+    for spot in spots:
+        if spot is None:
+            continue
+        known = places.get(spot.place_id) if spot.place_id else None
+        if shown is None and (spot.city or known):
+            shown = (spot, known)
+        lat = spot.lat if spot.lat is not None else (known.lat if known else None)
+        lon = spot.lon if spot.lon is not None else (known.lon if known else None)
+        if lat is not None and lon is not None and (lat, lon) not in points:
+            points.append((lat, lon))
+    return Listing(
+        rank=-1,
+        rowid=rowid,
+        group=group,
+        organization=organization,
+        points=points,
+        place=shown[1] if shown else None,
+        city=shown[0].city if shown else None,
+        dates=dates(group, today),
+    )
+
+
+def dates(group: models.Group, today: dt.date) -> list[When]:
+    """The dates of a listing's meetings from `today` for 12 weeks, in order (of starts, then meeting)."""
+    found = [
+        When(i, o.starts, o.ends, o.timed)
+        for i, meeting in enumerate(group.meetings)
+        for o in schedules.expand(meeting, today)
+    ]
+    found.sort(key=lambda w: (w.key, w.meeting))
+    return found
+
+
+def build(conn: sqlite3.Connection, today: dt.date | None = None) -> Snapshot:
     """Read everything visitors can see into a Snapshot (a read: one moment of the data, its version included)."""
     version = listings.data_version(conn)
     places = {
@@ -400,17 +505,11 @@ def build(conn: sqlite3.Connection) -> Snapshot:
     orgs = [_ORG.decode(doc) for (doc,) in conn.execute("SELECT doc FROM organization")]
     organizations = {org.id: org for org in orgs}
     found: list[Listing] = []
+    today = today or search.today()
     for rowid, doc in conn.execute("SELECT rowid, doc FROM listing"):
         group = _GROUP.decode(doc)
-        p = group.place
-        known = places.get(p.place_id) if p and p.place_id else None
-        lat = p.lat if p and p.lat is not None else (known.lat if known else None)
-        lon = p.lon if p and p.lon is not None else (known.lon if known else None)
-        organization = organizations.get(group.organization or "")
-        found.append(
-            Listing(rank=-1, rowid=rowid, group=group, organization=organization, lat=lat, lon=lon, place=known)
-        )
+        found.append(listing(rowid, group, organizations.get(group.organization or ""), places, today))
     lines = [_LINE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM crisis_line ORDER BY position")]
     row = conn.execute("SELECT value FROM meta WHERE key = 'data_date'").fetchone()
     guides = [_GUIDE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM guide ORDER BY position, slug")]
-    return Snapshot(version, found, lines, places, row[0] if row else "", guides)
+    return Snapshot(version, found, lines, places, row[0] if row else "", guides, today)

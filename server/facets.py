@@ -16,7 +16,7 @@ from typing import Literal, get_args
 from babel import Locale
 from msgspec import Struct
 
-from server import labels, models
+from server import labels, meetings, models
 from server.labels import N_
 
 # `lang` accepts any ISO 639-1 code, which Babel names in every language.
@@ -33,8 +33,9 @@ class Facet(Struct, frozen=True, kw_only=True):
     of: Callable[[models.Group], Iterable[str]]  # the values a listing has
     rule: Literal["any", "all"] = "any"  # the listing has any of the chosen values, or all of them
     counted: bool = True  # each option says how many groups it would leave
-    # Where the form shows it: beside the place ("where"), after the place ("what"), or under "More filters".
-    section: Literal["where", "what", "more"] = "more"
+    # Where the form shows it: beside the place ("where"), with the days and times ("when"), after them
+    # ("what"), or under "More filters".
+    section: Literal["where", "when", "what", "more"] = "more"
     words: bool = False  # a query word also matches the words of this facet's labels (in nl, fr and en)
     doc: str = ""  # for the API's OpenAPI description
 
@@ -53,6 +54,16 @@ def _one(value: str | None) -> tuple[str, ...]:
 def _format(group: models.Group) -> tuple[str, ...]:
     # A hybrid group meets in person and online: it matches both (search.py).
     return ("hybrid", "online", "in_person") if group.format == "hybrid" else _one(group.format)
+
+
+def _days(group: models.Group) -> tuple[str, ...]:
+    found = dict.fromkeys(day for m in group.meetings for day in meetings.weekdays(m))
+    return tuple(day for day in labels.WEEKDAY if day in found)
+
+
+def _times(group: models.Group) -> tuple[str, ...]:
+    found = {meetings.part_of_day(m.opens_at) for m in group.meetings}
+    return tuple(part for part in labels.TIME_OF_DAY if part in found)
 
 
 def _access(group: models.Group) -> tuple[str, ...]:
@@ -85,6 +96,23 @@ FACETS: tuple[Facet, ...] = (
         of=_format,
         section="where",
         doc="In person, online, or both; online and in_person also match hybrid groups.",
+    ),
+    Facet(
+        param="day",
+        label=N_("Day"),
+        labels=labels.WEEKDAY,
+        of=_days,
+        section="when",
+        doc="A day of the week it meets on (mon … sun): the days its meetings name; a meeting on a day of the "
+        "month (the 15th) has no fixed weekday.",
+    ),
+    Facet(
+        param="time",
+        label=N_("Time of day"),
+        labels=labels.TIME_OF_DAY,
+        of=_times,
+        section="when",
+        doc="When a meeting starts: morning (before 12:00), afternoon (12:00 to 18:00), evening (from 18:00).",
     ),
     Facet(
         param="lang",

@@ -39,8 +39,6 @@ class GroupSubmission(Struct, kw_only=True, forbid_unknown_fields=True):
     registration: models.Registration | None = None
     cost: models.Cost | None = None
     cost_text: Text = ""
-    frequency: models.Frequency | None = None
-    schedule: Text = ""
     website: models.Url | None = None
     email: models.Email | None = None
     phone: models.Phone | None = None

@@ -80,13 +80,6 @@ COST = {
     "contribution": N_("A small contribution"),
     "paid": N_("Paid"),
 }
-FREQUENCY = {
-    "weekly": N_("Every week"),
-    "biweekly": N_("Every two weeks"),
-    "monthly": N_("Every month"),
-    "cycle": N_("A fixed series of meetings"),
-    "irregular": N_("Now and then"),
-}
 ACCESS = {
     "wheelchair": N_("Wheelchair access"),
     "hearing_loop": N_("Hearing loop"),
@@ -108,6 +101,15 @@ WEEKDAY = {
     "sat": N_("Saturday"),
     "sun": N_("Sunday"),
 }
+TIME_OF_DAY = {
+    "morning": N_("Morning (before 12:00)"),
+    "afternoon": N_("Afternoon (12:00 to 18:00)"),
+    "evening": N_("Evening (from 18:00)"),
+}
+ORDER = {
+    "checked": N_("Most recently checked first"),
+    "next": N_("Next meeting first"),
+}
 LINE_KIND = {
     "emergency": N_("Emergency"),
     "suicide": N_("If you think about suicide"),
@@ -127,4 +129,6 @@ PROBLEMS = {
     "unknown_place": N_("Kring does not know this place."),
     "not_a_distance": N_("Choose a distance of 5, 10, 25, 50 or 100 km."),
     "not_a_page": N_("This is not a page number."),
+    "not_soon": N_("Choose a number of days from 1 to 84."),
+    "unknown_order": N_("Choose an order: checked or next."),
 }

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import msgspec
 from markdown_it import MarkdownIt
 
-from server import facets, i18n, listings, models, places, search
+from server import facets, i18n, listings, models, places, schedules, search
 
 # Belgium and the Netherlands, with a margin: a coordinate outside is a typo (swapped lat/lon, say).
 LAT_RANGE = (49.3, 53.8)
@@ -78,14 +78,23 @@ class _Lines:
             return 1
         table, *rest = path
         index = rest.pop(0) if rest and isinstance(rest[0], int) else 0
+        prefix = [str(table)]
+        start, end = self._nth_table(str(table), index, 0, len(self.lines)) or (0, len(self.lines))
+        # A nested array of tables, such as the second [[group.meetings]] of the fourth [[group]].
+        while len(rest) >= 2 and isinstance(rest[0], str) and isinstance(rest[1], int):
+            inner = self._nth_table(".".join([*prefix, rest[0]]), rest[1], start, end)
+            if inner is None:
+                break
+            start, end = inner
+            prefix.append(rest[0])
+            rest = rest[2:]
         names = [str(p) for p in rest if not isinstance(p, int)]
-        start, end = self._nth_table(str(table), index)
         best, best_shared = start, 0
         current: list[str] = []
         for i in range(start + 1, end):
             text = self.lines[i]
             if header := self._HEADER.match(text):
-                current = header.group(1).replace('"', "").split(".")[1:]
+                current = header.group(1).replace('"', "").split(".")[len(prefix) :]
                 parts = current
             elif key := self._KEY.match(text):
                 parts = current + re.sub(r"[\s\"]", "", key.group(1)).split(".")
@@ -98,12 +107,13 @@ class _Lines:
                 best, best_shared = i, shared
         return best + 1
 
-    def _nth_table(self, name: str, index: int) -> tuple[int, int]:
-        """The lines of the index-th [[name]] record: from its header to the next [[name]] or the end."""
-        headers = [i for i, text in enumerate(self.lines) if text.strip().startswith(f"[[{name}]]")]
+    def _nth_table(self, name: str, index: int, start: int, end: int) -> tuple[int, int] | None:
+        """The lines of the index-th [[name]] record between start and end: from its header to the next [[name]]
+        (or the end); None when there are fewer such records."""
+        headers = [i for i in range(start, end) if self.lines[i].strip().startswith(f"[[{name}]]")]
         if index >= len(headers):
-            return 0, len(self.lines)
-        stop = headers[index + 1] if index + 1 < len(headers) else len(self.lines)
+            return None
+        stop = headers[index + 1] if index + 1 < len(headers) else end
         return headers[index], stop
 
 
@@ -213,8 +223,9 @@ def read(folder: Path) -> Dataset:
 
     def at(record: msgspec.Struct, field_path: str, message: str) -> str:
         shown, lines, table, index = where[id(record)]
-        parts: list[str | int] = [table, index, *field_path.split(".")]
-        return f"{shown}:{lines.find(parts)}: {field_path}: {message}"
+        # "meetings.1.opens_at": the second meeting's opening time, named as in the file (meetings.opens_at).
+        parts: list[str | int] = [table, index, *(int(p) if p.isdigit() else p for p in field_path.split("."))]
+        return f"{shown}:{lines.find(parts)}: {_field_name(parts)}: {message}"
 
     data.places = places.known_places(data.place_names)
     problems.extend(check(data, at))
@@ -316,6 +327,50 @@ def _missing_languages(texts: dict[str, str]) -> str:
     return ", ".join(code for code in i18n.KNOWN_LOCALES if code not in texts)
 
 
+def _has_town(place: models.Place | None) -> bool:
+    return place is not None and bool(place.city or place.place_id)
+
+
+def _place_problems(
+    place: models.Place, country: str, known: dict[str, models.KnownPlace]
+) -> Iterator[tuple[str, str]]:
+    """What is wrong with a place, as (field, what): a listing's place or a meeting's."""
+    if place.place_id and place.place_id not in known:
+        yield "place.place_id", f"no known place has the id {place.place_id!r}"
+    elif place.place_id and known[place.place_id].country != country:
+        yield "place.place_id", f"{place.place_id!r} is not in {country}"
+    if (place.lat is None) != (place.lon is None):
+        yield "place", "give both lat and lon, or neither"
+    if place.lat is not None and not LAT_RANGE[0] <= place.lat <= LAT_RANGE[1]:
+        yield "place.lat", f"{place.lat} is not in Belgium or the Netherlands"
+    if place.lon is not None and not LON_RANGE[0] <= place.lon <= LON_RANGE[1]:
+        yield "place.lon", f"{place.lon} is not in Belgium or the Netherlands"
+    if place.postcode and not POSTCODE[country].match(place.postcode):
+        example = "1000" if country == "BE" else "1234 AB"
+        yield "place.postcode", f"{place.postcode!r} is not a postcode of {country} ({example})"
+
+
+def _meeting_problems(
+    meeting: models.Meeting, group: models.Group, known: dict[str, models.KnownPlace]
+) -> Iterator[tuple[str, str]]:
+    """What is wrong with one meeting of a listing, as (field, what)."""
+    yield from schedules.problems(meeting)
+    if meeting.online and meeting.place:
+        yield "online", "an online meeting has no place; give one or the other"
+    elif not meeting.online and not _has_town(meeting.place) and not _has_town(group.place):
+        yield "place", "say where it meets (place.city or place.place_id), or online = true"
+    if meeting.place:
+        yield from _place_problems(meeting.place, group.country, known)
+    if group.format == "online" and not meeting.online:
+        yield "online", "the listing is online only (format = \"online\"), so each meeting is online = true"
+    if group.format == "in_person" and meeting.online:
+        yield "online", "the listing meets in person only (format = \"in_person\"); use format = \"hybrid\""
+    if len(set(meeting.not_on)) != len(meeting.not_on):
+        yield "not_on", "a date is listed twice"
+    if meeting.notes and (missing := _missing_languages(meeting.notes)):
+        yield "notes", f"give the notes in every language of the site; missing: {missing}"
+
+
 def check(data: Dataset, at: Any) -> Iterator[str]:
     """Rules that span records and files, or that a type cannot say."""
     today = search.today()
@@ -347,32 +402,26 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
             yield at(group, "organization", f"no organization has the id {group.organization!r}")
         if group.last_checked > today:
             yield at(group, "last_checked", f"{group.last_checked} is in the future")
-        for name in ("themes", "audience", "languages", "days"):
+        for name in ("themes", "audience", "languages"):
             values = getattr(group, name)
             if len(set(values)) != len(values):
                 yield at(group, name, "a value is listed twice")
         for code in group.languages:
             if code not in facets.LANGUAGE_CODES:
                 yield at(group, "languages", f"{code!r} is not an ISO 639-1 language code")
-        if group.format in ("in_person", "hybrid") and not (group.place and (group.place.city or group.place.place_id)):
+        in_person = [m for m in group.meetings if not m.online]
+        if (
+            group.format in ("in_person", "hybrid")
+            and not _has_town(group.place)
+            and not any(_has_town(m.place) for m in in_person)
+        ):
             yield at(group, "place", "a group that meets in person needs at least place.city or place.place_id")
-        place = group.place
-        if place:
-            if place.place_id and place.place_id not in data.places:
-                yield at(group, "place.place_id", f"no known place has the id {place.place_id!r}")
-            elif place.place_id and data.places[place.place_id].country != group.country:
-                yield at(group, "place.place_id", f"{place.place_id!r} is not in {group.country}")
-            if (place.lat is None) != (place.lon is None):
-                yield at(group, "place", "give both lat and lon, or neither")
-            if place.lat is not None and not LAT_RANGE[0] <= place.lat <= LAT_RANGE[1]:
-                yield at(group, "place.lat", f"{place.lat} is not in Belgium or the Netherlands")
-            if place.lon is not None and not LON_RANGE[0] <= place.lon <= LON_RANGE[1]:
-                yield at(group, "place.lon", f"{place.lon} is not in Belgium or the Netherlands")
-            if place.postcode and not POSTCODE[group.country].match(place.postcode):
-                example = "1000" if group.country == "BE" else "1234 AB"
-                yield at(
-                    group, "place.postcode", f"{place.postcode!r} is not a postcode of {group.country} ({example})"
-                )
+        if group.place:
+            for name, message in _place_problems(group.place, group.country, data.places):
+                yield at(group, name, message)
+        for i, meeting in enumerate(group.meetings):
+            for name, message in _meeting_problems(meeting, group, data.places):
+                yield at(group, f"meetings.{i}.{name}", message)
 
     for line in data.crisis_lines:
         if line.verified_on > today:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from server import schedules
+
 # One name per idea: these literals are the keys used in data files, URLs, the API and the UI labels
 # (server/labels.py gives each a translated label).
 Kind = Literal["support_group", "talk_circle", "group_therapy", "workshop", "orientation"]
@@ -16,10 +18,8 @@ LedBy = Literal["professional", "peer", "volunteer", "mixed"]
 Membership = Literal["open", "closed"]
 Registration = Literal["none", "required", "intake"]
 Cost = Literal["free", "contribution", "paid"]
-Frequency = Literal["weekly", "biweekly", "monthly", "cycle", "irregular"]
 Status = Literal["active", "paused", "ended"]
 Country = Literal["BE", "NL"]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Theme = Literal[
     "anxiety",
     "depression",
@@ -92,6 +92,18 @@ class Place(Struct, forbid_unknown_fields=True, omit_defaults=True):
     lon: Longitude | None = None
 
 
+class Meeting(schedules.Schedule, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """One meeting of a listing: where (a place of its own, or online) and when (its schedule, HSDS 3 terms).
+
+    A meeting with neither `online` nor a `place` meets at the listing's place. A listing whose meetings are not
+    known has none, and its page says "ask the organizer".
+    """
+
+    online: bool = False
+    place: Place | None = None
+    source: Url | None = None  # the page that states this meeting, when it is not the listing's source
+
+
 class Accessibility(Struct, forbid_unknown_fields=True, omit_defaults=True):
     """True: yes; False: no; missing: not known (the page says "ask the organizer")."""
 
@@ -122,10 +134,7 @@ class Group(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True
     cost: Cost | None = None
     cost_text: Localized = {}
     reimbursement: Localized = {}
-    frequency: Frequency | None = None
-    schedule: Localized = {}
-    days: list[Weekday] = []
-    time: Time | None = None
+    meetings: list[Meeting] = []
     accessibility: Accessibility = msgspec.field(default_factory=Accessibility)
     contact: Contact = msgspec.field(default_factory=Contact)
     description: Localized = {}
@@ -266,6 +275,22 @@ class GroupSummary(Struct, kw_only=True):
     membership: Membership | None = None
     last_checked: dt.date
     distance_km: float | None = None
+    next_date: dt.datetime | None = None  # when its next meeting starts (local time, with its offset)
+
+
+class MeetingDate(Struct, kw_only=True):
+    """One of a group's next dates (the server works them out for 12 weeks, in the meeting's time zone)."""
+
+    meeting: int  # which of the group's meetings, from 0
+    starts: dt.datetime  # local time with its UTC offset; midnight when the time is not known
+    ends: dt.datetime | None = None
+    time_known: bool
+
+
+class GroupDetail(Group, kw_only=True):
+    """One group, as the API gives it: the listing and its next dates."""
+
+    next_dates: list[MeetingDate] = []
 
 
 class GroupPage(Struct, kw_only=True):

@@ -15,6 +15,8 @@ import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+import msgspec
+from cachetools import LRUCache
 from dateutil import rrule
 from msgspec import Meta, Struct
 
@@ -30,7 +32,8 @@ TimeZone = Literal["Europe/Brussels", "Europe/Amsterdam"]
 
 
 class Schedule(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
-    freq: Literal["weekly", "monthly"]
+    # None: not known (a meeting whose place a source names, but not when it meets); then no other field.
+    freq: Literal["weekly", "monthly"] | None = None
     interval: Annotated[int, Meta(ge=1, le=12)] = 1
     byday: list[Day] = []
     bymonthday: list[MonthDay] = []
@@ -43,7 +46,7 @@ class Schedule(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=T
     valid_to: dt.date | None = None
     timezone: TimeZone = "Europe/Brussels"
     not_on: list[dt.date] = []
-    notes: dict[str, str] = {}
+    notes: dict[Literal["nl", "fr", "en", "de"], Annotated[str, Meta(min_length=1, max_length=400)]] = {}
 
 
 class Occurrence(Struct, frozen=True):
@@ -60,6 +63,11 @@ def problems(schedule: Schedule) -> list[tuple[str, str]]:
     The loader adds the file and line; forms show each beside its field.
     """
     found: list[tuple[str, str]] = []
+    if schedule.freq is None:
+        given = [name for name in RULE_FIELDS if getattr(schedule, name) != getattr(UNKNOWN, name)]
+        if given:
+            found.append(("freq", f"give freq (weekly or monthly) with {', '.join(given)}, or leave them out"))
+        return found
     ordinals = [d for d in schedule.byday if (m := DAY.fullmatch(d)) and m["ordinal"]]
     if schedule.freq == "weekly":
         if not schedule.byday:
@@ -93,6 +101,10 @@ def problems(schedule: Schedule) -> list[tuple[str, str]]:
     return found
 
 
+UNKNOWN = Schedule()
+RULE_FIELDS = tuple(name for name in Schedule.__struct_fields__ if name not in ("freq", "timezone", "notes"))
+
+
 def _weekday(code: str) -> rrule.weekday:
     match = DAY.fullmatch(code)
     if match is None:  # the Struct's pattern lets none through; a hand-made Schedule might
@@ -107,7 +119,9 @@ def _clock(text: str | None) -> dt.time:
 
 def occurrences(schedule: Schedule, start: dt.date, weeks: int = WINDOW_WEEKS) -> list[Occurrence]:
     """The dates from `start` (included) to `weeks` weeks later (excluded), in order. The schedule must be
-    sound (problems() is empty)."""
+    sound (problems() is empty); none when it is not known."""
+    if schedule.freq is None:
+        return []
     zone = ZoneInfo(schedule.timezone)
     first = max(d for d in (start, schedule.valid_from) if d is not None)
     end = start + dt.timedelta(weeks=weeks)
@@ -134,3 +148,17 @@ def occurrences(schedule: Schedule, start: dt.date, weeks: int = WINDOW_WEEKS) -
         ends = dt.datetime.combine(local.date(), closes, tzinfo=zone) if closes else None
         out.append(Occurrence(local.replace(tzinfo=zone), ends, schedule.opens_at is not None))
     return out
+
+
+_EXPANDED: LRUCache[tuple[bytes, dt.date], list[Occurrence]] = LRUCache(maxsize=8192)
+
+
+def expand(schedule: Schedule, start: dt.date) -> list[Occurrence]:
+    """occurrences() for the default window, kept: many groups share a rule ("every Tuesday at 19:30"), and a
+    snapshot of 100,000 listings is built in seconds instead of a minute. Only the schedule's own fields
+    count (a Meeting's place does not)."""
+    key = (msgspec.json.encode([getattr(schedule, name) for name in Schedule.__struct_fields__]), start)
+    found = _EXPANDED.get(key)
+    if found is None:
+        found = _EXPANDED[key] = occurrences(schedule, start)
+    return found

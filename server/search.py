@@ -17,9 +17,19 @@ The offline catalog of the service worker applies exactly these rules (DESIGN.md
 - a listing is stale when last_checked <= months_before(today, 12): it says "not checked since <date>";
   it is hidden when last_checked <= months_before(today, 18): it is left out of the results, their
   totals and every count (its own page still answers, with the note) until someone checks it again;
-- order: stale listings after all fresh ones; then, with `near`, by rounded distance; then the rank of
-  the listing, which is its position when all listings are sorted by last_checked (newest first),
-  normalised name, then id. So the key is (stale, rounded distance when `near` is given, rank).
+- near + within with meetings in several places: the distance is the one to the nearest of them;
+- dates: each meeting's dates from today (included) for 12 weeks, worked out on the server in the
+  meeting's time zone (server/schedules.py); a date is its local day and opening time (HHMM; 2400 when
+  the schedule gives no time, after every timed meeting of that day);
+- day: the listing has a meeting on any of the chosen weekdays (the days its schedules name); time: a
+  meeting opens in any of the chosen parts of the day (morning before 12:00, afternoon from 12:00 to
+  18:00, evening from 18:00); both are facets;
+- soon=n: the listing has a date from today to n days later (excluded), 1 <= n <= 84;
+- order: stale listings after all fresh ones; then, with order=next, by the listing's next date (listings
+  without one after those with one); then, with `near`, by rounded distance; then the rank of the
+  listing, which is its position when all listings are sorted by last_checked (newest first),
+  normalised name, then id. So the key is (stale, next date when order=next, rounded distance when `near`
+  is given, rank).
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ import msgspec
 import numpy as np
 from msgspec import Struct
 
-from server import facets
+from server import facets, schedules
 
 PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -45,6 +55,10 @@ MAX_QUERY_LENGTH = 100
 MAX_QUERY_WORDS = 8
 WITHIN_CHOICES = (5, 10, 25, 50, 100)
 DEFAULT_WITHIN = 25
+WINDOW_DAYS = schedules.WINDOW_WEEKS * 7  # how far ahead the server works out dates (DESIGN.md §4)
+SOON_CHOICE = 7  # what the form offers: "meets in the next 7 days"; the API takes 1 to WINDOW_DAYS
+ORDERS = ("checked", "next")  # the default first: it stays out of the canonical URL
+NO_TIME = 2400  # the HHMM of a date whose schedule gives no time
 
 SPELLED_OUT = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"}
 _SPELLED_OUT = str.maketrans(SPELLED_OUT)
@@ -141,7 +155,7 @@ def tenths_np(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> n
 
 
 # The parameters that are not facets (server/facets.py declares those); each may appear once.
-SCALARS = ("q", "near", "within", "page")
+SCALARS = ("q", "near", "within", "soon", "order", "page")
 
 
 class Filters(Struct, frozen=True, kw_only=True):
@@ -150,19 +164,29 @@ class Filters(Struct, frozen=True, kw_only=True):
     lists: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
     near: str | None = None
     within: int | None = None
+    soon: int | None = None  # days ahead
+    order: str = ORDERS[0]
     page: int = 1
 
     @classmethod
     def of(
-        cls, *, q: str = "", near: str | None = None, within: int | None = None, page: int = 1, **lists: Iterable[str]
+        cls,
+        *,
+        q: str = "",
+        near: str | None = None,
+        within: int | None = None,
+        soon: int | None = None,
+        order: str = ORDERS[0],
+        page: int = 1,
+        **lists: Iterable[str],
     ) -> Filters:
         """Filters from keyword arguments, one per facet: Filters.of(kind=("talk_circle",), near="be-gent")."""
-        order = facets.REGISTRY.params
-        unknown = set(lists) - set(order)
+        params = facets.REGISTRY.params
+        unknown = set(lists) - set(params)
         if unknown:
             raise TypeError(f"not a facet: {', '.join(sorted(unknown))}")
-        chosen = {param: tuple(lists[param]) for param in order if lists.get(param)}
-        return cls(q=q, lists=chosen, near=near, within=within, page=page)
+        chosen = {param: tuple(lists[param]) for param in params if lists.get(param)}
+        return cls(q=q, lists=chosen, near=near, within=within, soon=soon, order=order, page=page)
 
     @property
     def radius(self) -> int:
@@ -186,6 +210,10 @@ class Filters(Struct, frozen=True, kw_only=True):
             out.append(("near", self.near))
             if self.within:
                 out.append(("within", str(self.within)))
+        if self.soon:
+            out.append(("soon", str(self.soon)))
+        if self.order != ORDERS[0]:
+            out.append(("order", self.order))
         page = self.page if page is None else page
         if page > 1:
             out.append(("page", str(page)))
@@ -241,6 +269,19 @@ def parse_filters(
             within = int(raw)
         else:
             errors.append(ParamError("within", raw[:60], "not_a_distance"))
+    soon = None
+    if single.get("soon"):
+        raw = single["soon"]
+        if _NUMBER.match(raw) and 1 <= int(raw) <= WINDOW_DAYS:
+            soon = int(raw)
+        else:
+            errors.append(ParamError("soon", raw[:60], "not_soon"))
+    order = ORDERS[0]
+    if single.get("order"):
+        if single["order"] in ORDERS:
+            order = single["order"]
+        else:
+            errors.append(ParamError("order", single["order"][:60], "unknown_order"))
     page = 1
     if single.get("page"):
         raw = single["page"]
@@ -252,6 +293,8 @@ def parse_filters(
         q=q,
         near=near,
         within=within if near else None,
+        soon=soon,
+        order=order,
         page=page,
         lists={param: tuple(lists[param]) for param in registry.params if lists.get(param)},
     )

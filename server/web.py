@@ -22,8 +22,8 @@ from litestar.response import Template
 from litestar.types import Message, Scope
 from markupsafe import Markup, escape
 
-from server import forms, i18n, labels, search
-from server.catalog import Listing, Results, Snapshot
+from server import forms, i18n, labels, meetings, search
+from server.catalog import Listing, Results, Snapshot, When
 from server.facets import Facet
 from server.labels import N_
 from server.settings import Settings
@@ -187,13 +187,95 @@ def card_fields(item: Listing, lang: str) -> Card:
         id=g.id,
         name=g.name,
         kind=L.KIND[g.kind],
-        where=where(lang, g.format, item.city(lang) or L.COUNTRY[g.country]),
+        where=where(lang, g.format, item.town(lang) or L.COUNTRY[g.country]),
         themes=[L.THEME[t] for t in g.themes],
         checked=i18n.date(g.last_checked, lang, "medium"),
     )
 
 
+class MeetingShown(NamedTuple):
+    """One meeting as the group page prints it (partials/_meetings.html)."""
+
+    index: int  # in group.meetings
+    rule: str  # the rule in words with its hours; "" when the data does not say when
+    where: str  # "Online", or the address, postcode and town; "" when it meets at the listing's place
+    notes: Any  # dict of texts by language (field.localized), or {}
+    place: Any  # the meeting's models.Place (its own, else the listing's), or None when online
+
+
+class DateShown(NamedTuple):
+    """One of the next dates on the group page."""
+
+    day: str  # "Tuesday 8 December"
+    hours: str  # "19:30–21:30", "from 19:30", or ""
+    where: str  # the town, "Online", or "" when all meetings are in one place
+    starts: str  # ISO, for <time datetime>
+
+
+NEXT_DATES = 3  # how many the group page lists
+
+
+def address(place: Any, town: str | None) -> str:
+    """A place as one line: street and number, postcode, town (what the data gives)."""
+    return ", ".join(part for part in (place.address, place.postcode, town) if part)
+
+
+def meetings_shown(item: Listing, lang: str, places: dict[str, Any]) -> list[MeetingShown]:
+    """The listing's meetings in words; `places`: the snapshot's Kring places, which name a place_id's town."""
+    online = i18n.labels_in(lang).FORMAT["online"]
+    out = []
+    for i, m in enumerate(item.group.meetings):
+        place = None if m.online else (m.place or item.group.place)
+        where = online
+        if place is not None:
+            known = places.get(place.place_id) if place.place_id else None
+            where = address(place, place.city or (known.label(lang) if known else None))
+        out.append(MeetingShown(i, meetings.describe(m, lang), where, m.notes, place))
+    return out
+
+
+def next_dates(item: Listing, lang: str, today: Any, shown: list[MeetingShown]) -> list[DateShown]:
+    """The next NEXT_DATES dates from `today`, with where each is when the meetings are in several places."""
+    several = len({m.where for m in shown}) > 1
+    out = []
+    for when in item.upcoming(today)[:NEXT_DATES]:
+        meeting = item.group.meetings[when.meeting]
+        out.append(
+            DateShown(
+                day=meetings.weekday_date(when.starts.date(), lang),
+                hours=meetings.hours(meeting, lang),
+                where=shown[when.meeting].where if several else "",
+                starts=when.starts.isoformat(),
+            )
+        )
+    return out
+
+
 _DISTANCE = "\x00distance\x00"
+_NEXT = "\x00next\x00"
+
+
+def when_short(lang: str, when: When) -> str:
+    """A date as a card says it: 'Tue 8 Dec, 19:30' (the worker writes the same from the catalog)."""
+    text = meetings.short_date(when.starts.date(), lang)
+    return f"{text}, {when.starts:%H:%M}" if when.timed else text
+
+
+_NEXT_LINES: LRUCache[tuple[str, str], str] = LRUCache(maxsize=4096)
+
+
+def next_line(context: Context, item: Listing, today: Any) -> str:
+    """The card's line on the listing's next date from `today`; '' when it has no meetings (markup)."""
+    if not item.group.meetings:
+        return ""
+    lang = context["lang"]
+    upcoming = item.upcoming(today)
+    when = when_short(lang, upcoming[0]) if upcoming else ""
+    html = _NEXT_LINES.get((lang, when))
+    if html is None:
+        template = context.environment.get_template("partials/_card_next.html")
+        html = _NEXT_LINES[(lang, when)] = template.render(lang=lang, when=when).strip()
+    return html
 
 
 # Rendered cards by (data version, listing, language, stale): bounded, and kept apart from the records.
@@ -202,14 +284,18 @@ _CARDS: LRUCache[tuple[str, str, str, bool], str] = LRUCache(maxsize=20_000)
 
 @pass_context
 def card(context: Context, item: Listing, distance: float | None, stale: bool) -> Markup:
-    """A listing's card: rendered once per data version, language and freshness (the distance is put in after)."""
+    """A listing's card: rendered once per data version, language and freshness (the distance and the next
+    date, which change with the visitor's place and the day, are put in after)."""
     lang = context["lang"]
     key = (context["snapshot"].version, item.group.id, lang, stale)
     html = _CARDS.get(key)
     if html is None:
         template = context.environment.get_template("partials/_card.html")
-        html = template.render(lang=lang, card=card_fields(item, lang), distance=_DISTANCE, stale=stale)
+        html = template.render(
+            lang=lang, card=card_fields(item, lang), distance=_DISTANCE, next=Markup(_NEXT), stale=stale  # noqa: S704
+        )
         _CARDS[key] = html
+    html = html.replace(_NEXT, next_line(context, item, context["results"].today))
     if distance is None:
         return Markup(html.replace(_DISTANCE, ""))  # noqa: S704 (our own rendered, escaped template)
     return Markup(html.replace(_DISTANCE, str(escape(away(lang, decimal(distance, lang))))))  # noqa: S704

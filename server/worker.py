@@ -10,6 +10,7 @@ catalog only changes with the data.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from functools import cache
@@ -21,7 +22,7 @@ import msgspec
 from markupsafe import Markup, escape
 from msgspec import Struct
 
-from server import facets, i18n, labels, search, web
+from server import facets, i18n, labels, meetings, search, web
 from server.catalog import Listing, Snapshot
 from server.facets import Registry
 from server.settings import Settings
@@ -43,6 +44,9 @@ class Rules(Struct):
     hidden_months: int
     spelled_out: dict[str, str]
     earth_radius_km: float
+    window_days: int
+    orders: tuple[str, ...]
+    no_time: int
 
 
 RULES = Rules(
@@ -56,6 +60,9 @@ RULES = Rules(
     hidden_months=search.HIDDEN_MONTHS,
     spelled_out=search.SPELLED_OUT,
     earth_radius_km=search.EARTH_RADIUS_KM,
+    window_days=search.WINDOW_DAYS,
+    orders=search.ORDERS,
+    no_time=search.NO_TIME,
 )
 
 
@@ -78,19 +85,23 @@ class CatalogItem(Struct, array_like=True):
     kind: int  # the card's kind: an index into the values of the kind facet
     format: int  # the card's format: an index into the values of the format facet; -1: not known
     themes: int  # the card's tags: bits over the values of the theme facet
-    place: str  # a place id, or ""
-    lat: float | None  # only when the listing has coordinates of its own; else those of `place`
-    lon: float | None
-    city: str  # place.city when the data gives one
+    place: str  # the place id the card names, or ""
+    # Where it meets, for "near": a place id (its coordinates are in the places list) or [lat, lon].
+    points: list[str | tuple[float, float]]
+    city: str  # the town the card names when the data writes one
     country: int  # index into COUNTRIES
     checked: str  # last_checked, ISO
     words: str  # the listing's own words (name, organization, city), search.words()
     facets: list[int]  # one number per facet of the catalog, in order: its bits say which values it has
+    meetings: int  # how many meetings the data gives (with none, the card says nothing of dates)
+    # The listing's dates (search.py), as days after the catalog's `dated` * 10000 + HHMM (2400: no time).
+    dates: list[int]
 
 
 class OfflineCatalog(Struct):
     version: str
     date: str
+    dated: str  # the day the items' dates count from (ISO), the snapshot's
     rules: Rules
     countries: tuple[str, ...]
     facets: list[OfflineFacet]
@@ -130,27 +141,34 @@ def _bits(values: tuple[str, ...], have: Iterable[str]) -> int:
 
 
 def item(
-    listing: Listing, facets: list[OfflineFacet], values: dict[str, tuple[str, ...]], registry: Registry
+    listing: Listing,
+    facets: list[OfflineFacet],
+    values: dict[str, tuple[str, ...]],
+    registry: Registry,
+    ids: dict[tuple[float, float], str],
+    dated: dt.date,
 ) -> CatalogItem:
-    """One listing's row; `values`: each offline facet's values by parameter (worked out once per catalog)."""
+    """One listing's row; `values`: each offline facet's values by parameter, `ids`: the place ids by their
+    coordinates (both worked out once per catalog); `dated`: the day its dates count from."""
+    first = dated.toordinal() * 10_000
     g = listing.group
-    own = g.place is not None and g.place.lat is not None
     organization = listing.organization.name if listing.organization else ""
-    city = g.place.city if g.place and g.place.city else ""
+    city = listing.city or ""
     return CatalogItem(
         id=g.id,
         name=g.name,
         kind=values["kind"].index(g.kind),
         format=-1 if g.format is None else values["format"].index(g.format),
         themes=_bits(values["theme"], g.themes),
-        place=g.place.place_id or "" if g.place else "",
-        lat=listing.lat if own else None,
-        lon=listing.lon if own else None,
+        place=listing.place.id if listing.place else "",
+        points=[ids.get(point, point) for point in listing.points],
         city=city,
         country=COUNTRIES.index(g.country),
         checked=g.last_checked.isoformat(),
         words=" ".join(dict.fromkeys(search.words(f"{g.name} {organization} {city}"))),
         facets=[_bits(f.values, registry[f.param].of(g)) for f in facets],
+        meetings=len(g.meetings),
+        dates=[w.key - first for w in listing.dates],
     )
 
 
@@ -159,14 +177,16 @@ def catalog_json(snapshot: Snapshot) -> bytes:
     if cached is None:
         facets = offline_facets(snapshot)
         values = {f.param: f.values for f in facets}
+        ids = {(p.lat, p.lon): p.id for p in snapshot.places.values()}
         catalog = OfflineCatalog(
             version=snapshot.version,
             date=snapshot.date,
+            dated=snapshot.today.isoformat(),
             rules=RULES,
             countries=COUNTRIES,
             facets=facets,
             fields=CatalogItem.__struct_fields__,
-            items=[item(listing, facets, values, snapshot.facets) for listing in snapshot.active],
+            items=[item(listing, facets, values, snapshot.facets, ids, snapshot.today) for listing in snapshot.active],
         )
         cached = snapshot._offline_catalog = msgspec.json.encode(catalog)  # type: ignore[attr-defined]
     return cached
@@ -208,6 +228,8 @@ def worker_texts() -> dict[str, dict[str, object]]:
             "kind": table.KIND,
             "theme": table.THEME,
             "country": table.COUNTRY,
+            # What meetings.short_date() writes ('Tue 8 Dec'), in its parts.
+            "calendar": meetings.calendar_names(lang),
         }
     return out
 
@@ -266,6 +288,7 @@ def skeletons(lang: str) -> dict[str, Any]:
                 lang=lang,
                 card=web.Card(**({name: slot(name) for name in web.Card._fields} | {"themes": themes})),
                 distance=slot("distance"),
+                next=Markup(slot("next")),  # noqa: S704 (a slot: the worker puts the line on the next date there)
                 stale=freshness == "stale",
             )
             if themes:
@@ -278,9 +301,13 @@ def skeletons(lang: str) -> dict[str, Any]:
         shown=_shown(),
         count_updates=lambda _: Markup(slot("options")),  # noqa: S704 (a slot: the worker puts the options there)
     )
+    next_line = env.get_template("partials/_card_next.html")
     return {
         "results": results,
         "card": cards,
+        # The card's line on its next date, and the one for a listing whose known dates have all passed.
+        "next": next_line.render(lang=lang, when=slot("when")).strip(),
+        "ended": next_line.render(lang=lang, when="").strip(),
         "where": {f or "": str(escape(web.where(lang, f, slot("place")))) for f in (*labels.FORMAT, None)},
         "away": str(escape(web.away(lang, slot("km")))),
         "counts": counts,

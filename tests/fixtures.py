@@ -27,6 +27,13 @@ def place(place_id: str, **fields: object) -> models.Place:
     return models.Place(place_id=place_id, **fields)  # type: ignore[arg-type]
 
 
+def meeting(**fields: object) -> models.Meeting:
+    return models.Meeting(**fields)  # type: ignore[arg-type]
+
+
+DAY = dt.timedelta(days=1)
+
+
 def groups() -> list[models.Group]:
     A = models.Accessibility
     return [
@@ -44,6 +51,7 @@ def groups() -> list[models.Group]:
             audience=["adults"],
             last_checked=checked(1),
             organization="test-org",
+            meetings=[meeting(freq="weekly", byday=["TU"], opens_at="19:30", closes_at="21:30")],
         ),
         group(
             "test-cafe-ecoute",
@@ -59,6 +67,10 @@ def groups() -> list[models.Group]:
             accessibility=A(wheelchair=True),
             audience=["adults", "expats"],
             last_checked=checked(1),
+            meetings=[
+                meeting(freq="monthly", byday=["2TH"], opens_at="14:00", closes_at="16:00"),
+                meeting(online=True, freq="weekly", byday=["MO"], opens_at="20:00", not_on=[TODAY + 7 * DAY]),
+            ],
         ),
         group(
             "test-angst-online",
@@ -88,6 +100,13 @@ def groups() -> list[models.Group]:
             cost="paid",
             accessibility=A(wheelchair=False, sign_language=True),
             last_checked=checked(8),
+            # A cycle of 8 sessions that starts in three days.
+            meetings=[
+                meeting(
+                    freq="weekly", byday=["WE"], opens_at="18:00", dtstart=TODAY + 3 * DAY, count=8,
+                    timezone="Europe/Amsterdam",
+                )
+            ],
         ),
         group(
             "test-workshop-liege",
@@ -101,6 +120,8 @@ def groups() -> list[models.Group]:
             cost="contribution",
             audience=["workers"],
             last_checked=checked(4),
+            # A series that ended yesterday: its page says the known dates have passed.
+            meetings=[meeting(freq="weekly", byday=["SA"], opens_at="10:00", until=TODAY - DAY)],
         ),
         group(
             "test-orientation",
@@ -118,6 +139,13 @@ def groups() -> list[models.Group]:
             led_by="peer",
             cost="contribution",
             last_checked=checked(4),
+            # Groups in two towns: one whose days are not known, one on the 15th of each month.
+            meetings=[
+                meeting(place=place("be-leuven")),
+                meeting(
+                    place=place("be-hasselt", city="Hasselt"), freq="monthly", bymonthday=[15], opens_at="10:00"
+                ),
+            ],
         ),
         group(
             "test-antwerp-parents",
@@ -130,6 +158,7 @@ def groups() -> list[models.Group]:
             accessibility=A(interpreter=True, hearing_loop=True, wheelchair=True),
             audience=["parents"],
             last_checked=checked(4),
+            meetings=[meeting(freq="monthly", byday=["-1FR"])],  # the last Friday, at a time not given
         ),
         group(
             "test-amsterdam-english",
@@ -144,6 +173,12 @@ def groups() -> list[models.Group]:
             cost="free",
             audience=["expats"],
             last_checked=checked(1),
+            meetings=[
+                meeting(
+                    freq="weekly", interval=2, byday=["FR"], dtstart=TODAY - 3 * DAY, opens_at="12:30",
+                    timezone="Europe/Amsterdam",
+                )
+            ],
         ),
         group(
             "test-gent-stale",

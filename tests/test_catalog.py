@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import facets, i18n, labels, listings, loader, models, search
+from server import facets, i18n, labels, listings, loader, models, schedules, search
 from tests import fixtures
 from tests.conftest import result_ids
 from tests.helpers.data import months_before
@@ -21,15 +21,48 @@ ORGS = {o.id: o.name for o in DATA.organizations}
 ACTIVE = [g for g in DATA.groups if g.status == "active"]
 
 
-def _coords(g: models.Group) -> tuple[float, float] | None:
-    if g.place is None:
+def _coords(place: models.Place | None) -> tuple[float, float] | None:
+    if place is None:
         return None
-    if g.place.lat is not None:
-        return g.place.lat, g.place.lon  # type: ignore[return-value]
-    if g.place.place_id:
-        p = PLACES[g.place.place_id]
+    if place.lat is not None:
+        return place.lat, place.lon  # type: ignore[return-value]
+    if place.place_id:
+        p = PLACES[place.place_id]
         return p.lat, p.lon
     return None
+
+
+def _points(g: models.Group) -> list[tuple[float, float]]:
+    """Where a listing meets: its place and each in-person meeting's."""
+    found = [_coords(g.place), *(_coords(m.place) for m in g.meetings if not m.online)]
+    return [p for p in found if p is not None]
+
+
+# Days and parts of the day as search.py states them, restated here.
+WEEKDAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
+
+
+def _days(g: models.Group) -> set[str]:
+    return {WEEKDAYS[code[-2:]] for m in g.meetings for code in m.byday}
+
+
+def _times(g: models.Group) -> set[str]:
+    hours = [int(m.opens_at[:2]) for m in g.meetings if m.opens_at]
+    return {"morning" if h < 12 else "afternoon" if h < 18 else "evening" for h in hours}
+
+
+def _next(g: models.Group, today: dt.date) -> tuple[dt.date, int] | None:
+    """The first date from `today` on, of the dates worked out from the snapshot's day (BUILT)."""
+    dates = [
+        (o.starts.date(), o.starts.hour * 100 + o.starts.minute if o.timed else 2400)
+        for m in g.meetings
+        for o in schedules.occurrences(m, BUILT)
+        if o.starts.date() >= today
+    ]
+    return min(dates) if dates else None
+
+
+BUILT = search.today()  # the day the test app's snapshot counts its dates from
 
 
 def _words(g: models.Group) -> set[str]:
@@ -48,7 +81,7 @@ def _words(g: models.Group) -> set[str]:
 
 
 # The filters as DESIGN.md lists them, restated here so that the reference does not lean on server/facets.py.
-LIST_PARAMS = ("kind", "theme", "format", "lang", "led_by", "cost", "access", "audience", "membership")
+LIST_PARAMS = ("kind", "theme", "format", "day", "time", "lang", "led_by", "cost", "access", "audience", "membership")
 CHOICES = {param: facets.REGISTRY[param].values for param in LIST_PARAMS if param != "lang"}
 
 
@@ -63,6 +96,10 @@ def _values(g: models.Group, param: str) -> set[str]:
         return set(g.audience)
     if param == "access":
         return {k for k in get_args(models.Access) if getattr(g.accessibility, k) is True}
+    if param == "day":
+        return _days(g)
+    if param == "time":
+        return _times(g)
     value = getattr(g, param)
     return {value} if value else set()
 
@@ -86,15 +123,19 @@ def reference(f: search.Filters, today: dt.date | None = None) -> list[str]:
             ok &= chosen <= have if param == "access" else bool(chosen & have)
         distance = None
         if f.near:
-            where = _coords(g)
-            if where is None:
+            points = _points(g)
+            if not points:
                 continue
             p = PLACES[f.near]
-            distance = search.tenths(p.lat, p.lon, *where)
+            distance = min(search.tenths(p.lat, p.lon, *where) for where in points)
             ok &= distance <= f.radius * 10
+        first = _next(g, today)
+        if f.soon:
+            ok &= first is not None and first[0] < today + dt.timedelta(days=f.soon)
         if ok:
             key = (-g.last_checked.toordinal(), search.normalise(g.name), g.id)
-            found.append((g.last_checked <= stale_since, (distance if distance is not None else 0.0), key, g.id))
+            when = (first or (dt.date.max, 0)) if f.order == "next" else (dt.date.min, 0)
+            found.append((g.last_checked <= stale_since, when, (distance if distance is not None else 0.0), key, g.id))
     found.sort()
     return [i for *_, i in found]
 
@@ -183,8 +224,12 @@ filters_strategy = st.builds(
     access=st.lists(st.sampled_from(CHOICES["access"]), max_size=2, unique=True).map(tuple),
     audience=st.lists(st.sampled_from(CHOICES["audience"]), max_size=2, unique=True).map(tuple),
     membership=st.lists(st.sampled_from(CHOICES["membership"]), max_size=1).map(tuple),
-    near=st.sampled_from([None, None, "be-gent", "be-brussels", "nl-amsterdam"]),
+    day=st.lists(st.sampled_from(CHOICES["day"]), max_size=2, unique=True).map(tuple),
+    time=st.lists(st.sampled_from(CHOICES["time"]), max_size=2, unique=True).map(tuple),
+    near=st.sampled_from([None, None, "be-gent", "be-brussels", "nl-amsterdam", "be-leuven"]),
     within=st.sampled_from(search.WITHIN_CHOICES),
+    soon=st.sampled_from([None, None, 1, 3, 7, 14, 84]),
+    order=st.sampled_from(search.ORDERS),
 )
 
 
@@ -200,7 +245,7 @@ def test_combinations_match_the_reference_and_the_counts(fclient, f: search.Filt
     from tests.conftest import soup
 
     page = soup(response.text)
-    for param in ("kind", "format", "lang", "access"):
+    for param in ("kind", "format", "day", "time", "lang", "access"):
         for span in page.select(f"span.n[id^='n-{param}-']"):
             value = span["id"].removeprefix(f"n-{param}-")
             chosen = (*f.selected("access"), value) if param == "access" else (value,)
@@ -210,7 +255,7 @@ def test_combinations_match_the_reference_and_the_counts(fclient, f: search.Filt
 
 def _fields(f: search.Filters) -> dict:
     """Filters.of's arguments for `f`."""
-    return {"q": f.q, "near": f.near, "within": f.within, "page": f.page, **f.lists}
+    return {"q": f.q, "near": f.near, "within": f.within, "soon": f.soon, "order": f.order, "page": f.page, **f.lists}
 
 
 def test_pages_follow_each_other(fclient) -> None:
@@ -254,6 +299,6 @@ def test_on_any_day_the_search_matches_the_reference(fclient, f: search.Filters,
     ids = reference(f, today)
     assert [item.group.id for item, _ in results.items] == ids[: search.PER_PAGE]
     assert results.total == len(ids)
-    for param in ("kind", "theme"):  # as many as the option alone would leave, hidden listings not counted
+    for param in ("kind", "theme", "day"):  # as many as the option alone would leave, hidden listings not counted
         for value, n in results.counts[param].items():
             assert n == len(reference(search.Filters.of(**{**_fields(f), param: (value,)}), today)), (param, value)

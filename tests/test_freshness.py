@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server import i18n, models, search, web
+from server import catalog, i18n, models, search, web
 from server.cache import PageCache
-from server.catalog import Listing, Snapshot
+from server.catalog import Snapshot
 from server.places import known_places
 from tests import fixtures
 from tests.conftest import result_ids, soup
@@ -72,21 +72,8 @@ TODAY = dt.date(2026, 8, 31)  # 12 months before: 2025-08-31; 18 months before: 
 
 
 def snapshot(groups: list[models.Group]) -> Snapshot:
-    listings = []
-    for rowid, g in enumerate(groups, 1):
-        known = PLACES[g.place.place_id] if g.place and g.place.place_id else None
-        listings.append(
-            Listing(
-                rank=-1,
-                rowid=rowid,
-                group=g,
-                organization=None,
-                lat=known.lat if known else None,
-                lon=known.lon if known else None,
-                place=known,
-            )
-        )
-    return Snapshot("test", listings, [], PLACES)
+    listings = [catalog.listing(rowid, g, None, PLACES, TODAY) for rowid, g in enumerate(groups, 1)]
+    return Snapshot("test", listings, [], PLACES, today=TODAY)
 
 
 def find(snap: Snapshot, today: dt.date, page: int = 1, **filters: object):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import msgspec
 import pytest
@@ -115,21 +116,25 @@ def tags(html: object) -> str:
     return re.sub(r">\s+<", "><", str(html)).strip()
 
 
-def test_the_workers_cards_are_the_servers(client) -> None:
-    """Every listing's card, in each language, fresh and stale, with and without a distance: the worker's
-    skeleton filled as sw.js fills it is the card the server renders."""
-    snapshot = client.app.state.catalog.snapshot
+@pytest.mark.parametrize("data", ["client", "fclient"])
+def test_the_workers_cards_are_the_servers(request: pytest.FixtureRequest, data: str) -> None:
+    """Every listing's card (real and test data), in each language, fresh and stale, with and without a distance
+    and a next date: the worker's skeleton filled as sw.js fills it is the card the server renders."""
+    snapshot = request.getfixturevalue(data).app.state.catalog.snapshot
     env = web.environment(Settings())
     server_card = env.from_string("{{ card(item, distance, stale) }}")
+    results = SimpleNamespace(today=snapshot.today)
     for lang in i18n.KNOWN_LOCALES:
         s = worker.skeletons(lang)
         for item in snapshot.active:
             g = item.group
-            place = item.city(lang) or i18n.gettext(lang, labels.COUNTRY[g.country])
+            place = item.town(lang) or i18n.gettext(lang, labels.COUNTRY[g.country])
+            upcoming = item.upcoming(snapshot.today)
+            next_line = Markup(s["ended"]) if not upcoming else fill(s["next"], when=web.when_short(lang, upcoming[0]))
             for stale in (False, True):
                 for distance in (None, 12.3):
                     expected = server_card.render(
-                        lang=lang, snapshot=snapshot, item=item, distance=distance, stale=stale
+                        lang=lang, snapshot=snapshot, results=results, item=item, distance=distance, stale=stale
                     )
                     themes = [i18n.gettext(lang, labels.THEME[t]) for t in g.themes]
                     card = s["card"]["stale" if stale else "fresh"]["themed" if themes else "plain"]
@@ -140,6 +145,7 @@ def test_the_workers_cards_are_the_servers(client) -> None:
                         kind=i18n.gettext(lang, labels.KIND[g.kind]),
                         where=fill(s["where"][g.format or ""], place=place),
                         distance=fill(s["away"], km=web.decimal(distance, lang)) if distance else "",
+                        next=next_line if g.meetings else "",
                         themes=join(themes, s["between"]["themes"]),
                         checked=i18n.date(g.last_checked, lang, "medium"),
                     )

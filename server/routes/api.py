@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
@@ -100,6 +101,22 @@ def filter_parameters() -> list[Parameter]:
             description=f"Kilometres around `near`: {', '.join(map(str, search.WITHIN_CHOICES))}.",
         ),
         Parameter(
+            name="soon",
+            param_in="query",
+            schema=Schema(type=integer, minimum=1, maximum=search.WINDOW_DAYS),
+            description="Days ahead: only groups with a meeting from today to that many days later (the form offers "
+            f"{search.SOON_CHOICE}). Dates are known {search.WINDOW_DAYS} days ahead.",
+        ),
+        Parameter(
+            name="order",
+            param_in="query",
+            schema=Schema(
+                type=string, pattern=f"^[{_SPACE}]*(?:{'|'.join(search.ORDERS)})?[{_SPACE}]*$"
+            ),
+            description="checked (the default: most recently checked first) or next (the next meeting first; groups "
+            "without a known date after those with one). Groups not checked for a year always come last.",
+        ),
+        Parameter(
             name="page",
             param_in="query",
             schema=Schema(type=integer, minimum=1, maximum=search.MAX_PAGE),
@@ -139,16 +156,20 @@ class GroupsController(Controller):
             per_page=search.PER_PAGE,
             pages=results.pages,
             data_version=results.version,
-            items=[listing.summary("en", distance) for listing, distance in results.items],
+            items=[listing.summary("en", distance, results.today) for listing, distance in results.items],
         )
 
     @get("/groups/{group_id:str}", operation_id="getGroup", responses={400: BAD_REQUEST, 404: NOT_FOUND})
-    async def get_group(self, snapshot: NamedDependency[Snapshot], group_id: FromPath[str]) -> models.Group:
-        """One listing, with every known field; unknown fields are left out."""
+    async def get_group(self, snapshot: NamedDependency[Snapshot], group_id: FromPath[str]) -> models.GroupDetail:
+        """One listing, with every known field (unknown fields are left out), its meetings and their next dates."""
         listing = snapshot.by_id.get(group_id)
         if listing is None:
             raise NotFoundException(f"No group has the id {group_id!r}")
-        return listing.group
+        dates = [
+            models.MeetingDate(meeting=w.meeting, starts=w.starts, ends=w.ends, time_known=w.timed)
+            for w in listing.upcoming(search.today())
+        ]
+        return models.GroupDetail(**msgspec.structs.asdict(listing.group), next_dates=dates)
 
     @get("/crisis-lines", operation_id="listCrisisLines", tags=["crisis"])
     async def crisis_lines(self, snapshot: NamedDependency[Snapshot]) -> list[models.CrisisLine]:

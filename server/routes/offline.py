@@ -111,7 +111,9 @@ async def service_worker(settings: NamedDependency[Settings], snapshot: NamedDep
     tags=["offline"],
     responses={
         200: ResponseSpec(
-            OfflineCatalogJSON, generate_examples=False, description="The catalog; ETag: the data version."
+            OfflineCatalogJSON,
+            generate_examples=False,
+            description="The catalog; ETag: the data version and the day its dates start from.",
         ),
         304: NOT_MODIFIED,
     },
@@ -119,9 +121,11 @@ async def service_worker(settings: NamedDependency[Settings], snapshot: NamedDep
 async def catalog(request: Request, snapshot: NamedDependency[Snapshot]) -> Response[bytes]:
     """Every active listing, compact, in the listing's order: what the service worker searches offline.
 
-    Arrays instead of objects (see server/worker.py CatalogItem); the ETag is the data version.
+    Arrays instead of objects (see server/worker.py CatalogItem); the ETag is the data version and the day the
+    meetings' dates start from, which changes every day.
     """
-    return _etagged(request, worker.catalog_json(snapshot), snapshot.version, MediaType.JSON)
+    etag = f"{snapshot.version}-{snapshot.today.isoformat()}"
+    return _etagged(request, worker.catalog_json(snapshot), etag, MediaType.JSON)
 
 
 @get(

@@ -119,9 +119,20 @@ def group_page(
 
     A stale or even hidden listing keeps its page (with a note), so that links and saved groups keep working.
     """
-    stale = search.is_stale(listing.group.last_checked, search.today())
+    today = search.today()
+    stale = search.is_stale(listing.group.last_checked, today)
+    shown = web.meetings_shown(listing, lang, snapshot.places)
     return render(
-        request, lang, "pages/group.html", item=listing, g=listing.group, snapshot=snapshot, stale=stale, **extra
+        request,
+        lang,
+        "pages/group.html",
+        item=listing,
+        g=listing.group,
+        snapshot=snapshot,
+        stale=stale,
+        meetings=shown,
+        next_dates=web.next_dates(listing, lang, today, shown),
+        **extra,
     )
 
 

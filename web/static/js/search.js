@@ -34,6 +34,19 @@ const KringSearch = (() => {
     return `${pad(y, 4)}-${pad(m, 2)}-${pad(Math.min(day, last), 2)}`;
   }
 
+  /* Days from one ISO date to another (both calendar dates, so UTC arithmetic counts them exactly). */
+  function daysBetween(from, to) {
+    const utc = (iso) => Date.UTC(...iso.split("-").map((v, i) => Number(v) - (i === 1 ? 1 : 0)));
+    return Math.round((utc(to) - utc(from)) / 86400000);
+  }
+
+  /* A date of the catalog (days after `dated` * 10000 + HHMM) as [ISO day, HHMM]. */
+  function dateOf(value, dated) {
+    const [y, m, d] = dated.split("-").map(Number);
+    const day = new Date(Date.UTC(y, m - 1, d + Math.floor(value / 10000)));
+    return [day.toISOString().slice(0, 10), value % 10000];
+  }
+
   /* Which checked dates (ISO, compared as strings) are stale or hidden on `iso`, by the catalog's rules. */
   function freshness(iso, rules) {
     return { today: iso, staleSince: monthsBefore(iso, rules.stale_months), hiddenSince: monthsBefore(iso, rules.hidden_months) };
@@ -71,8 +84,9 @@ const KringSearch = (() => {
         format: row.format < 0 ? null : keys.format[row.format],
         themes: bitsToKeys(row.themes, keys.theme),
         country: catalog.countries[row.country],
-        lat: row.lat !== null ? row.lat : place ? place.lat : null,
-        lon: row.lon !== null ? row.lon : place ? place.lon : null,
+        // Where it meets: a place id (its coordinates are in the places list) or [lat, lon].
+        points: row.points.map((p) => (typeof p === "string" ? [places.get(p).lat, places.get(p).lon] : p)),
+        meetings: row.meetings, dates: row.dates,
         facets: {},
       };
       facets.forEach((f, i) => { g.facets[f.param] = bitsToKeys(row.facets[i], f.values); });
@@ -84,7 +98,7 @@ const KringSearch = (() => {
       g.words = Array.from(new Set(all.filter(Boolean)));
       return g;
     });
-    return { version: catalog.version, date: catalog.date, rules: catalog.rules, facets, keys, items, places };
+    return { version: catalog.version, date: catalog.date, dated: catalog.dated, rules: catalog.rules, facets, keys, items, places };
   }
 
   /* Read the filter parameters as the server does, keeping the valid values. `isCode` says whether a
@@ -92,7 +106,7 @@ const KringSearch = (() => {
   function parse(params, prepared, isCode) {
     const rules = prepared.rules;
     const byParam = new Map(prepared.facets.map((facet) => [facet.param, facet]));
-    const f = { q: "", near: null, within: null, page: 1, params: prepared.facets.map((facet) => facet.param) };
+    const f = { q: "", near: null, within: null, soon: null, order: rules.orders[0], defaultOrder: rules.orders[0], page: 1, params: prepared.facets.map((facet) => facet.param) };
     for (const p of f.params) f[p] = [];
     const single = {};
     for (const [key, raw] of params) {
@@ -102,7 +116,7 @@ const KringSearch = (() => {
         if (!value) continue;
         const ok = facet.values.includes(value) || (facet.open && isCode(value));
         if (ok && !f[key].includes(value)) f[key].push(value);
-      } else if (["q", "near", "within", "page"].includes(key) && !(key in single)) {
+      } else if (["q", "near", "within", "soon", "order", "page"].includes(key) && !(key in single)) {
         single[key] = value;
       }
     }
@@ -111,6 +125,10 @@ const KringSearch = (() => {
     if (single.within && /^\d+$/.test(single.within) && rules.within_choices.includes(Number(single.within))) {
       f.within = f.near ? Number(single.within) : null;
     }
+    if (single.soon && /^\d{1,9}$/.test(single.soon) && Number(single.soon) >= 1 && Number(single.soon) <= rules.window_days) {
+      f.soon = Number(single.soon);
+    }
+    if (single.order && rules.orders.includes(single.order)) f.order = single.order;
     if (single.page && /^\d+$/.test(single.page) && Number(single.page) >= 1 && Number(single.page) <= rules.max_page) {
       f.page = Number(single.page);
     }
@@ -124,6 +142,13 @@ const KringSearch = (() => {
     const rules = prepared.rules;
     const place = f.near ? prepared.places.get(f.near) : null;
     const distance = new Map();
+    // Each listing's first date from today on (the catalog's dates start on its own day, `dated`).
+    const from = daysBetween(prepared.dated, day.today) * 10000;
+    const next = new Map();
+    for (const g of prepared.items) {
+      const later = g.dates.find((v) => v >= from);
+      if (later !== undefined) next.set(g.rank, later);
+    }
     // Each listing: which constraints it meets (a facet's counts use all constraints but its own).
     const checks = [];
     for (const facet of prepared.facets) {
@@ -138,11 +163,15 @@ const KringSearch = (() => {
     }
     if (place) {
       checks.push(["near", (g) => {
-        if (g.lat === null || g.lon === null) return false;
-        const d = tenths(place.lat, place.lon, g.lat, g.lon, rules.earth_radius_km);
+        if (!g.points.length) return false;
+        // Meetings in several places: the nearest counts.
+        const d = Math.min(...g.points.map(([lat, lon]) => tenths(place.lat, place.lon, lat, lon, rules.earth_radius_km)));
         distance.set(g.rank, d);
         return d <= f.radius * 10;
       }]);
+    }
+    if (f.soon) {
+      checks.push(["soon", (g) => next.has(g.rank) && next.get(g.rank) < from + f.soon * 10000]);
     }
     const counted = prepared.facets.filter((facet) => facet.counted);
     const counts = {};
@@ -162,14 +191,18 @@ const KringSearch = (() => {
         for (const v of g.facets[facet.param]) counts[facet.param][v] = (counts[facet.param][v] || 0) + 1;
       }
     }
-    // Order: (stale, rounded distance when near is given, rank), as the server's.
+    // Order: (stale, next date with order=next, rounded distance when near is given, rank), as the server's.
     const staleness = (g) => (stale.has(g.rank) ? 1 : 0);
+    const byDate = f.order === "next";
+    const nextOf = (g) => (next.has(g.rank) ? next.get(g.rank) : Infinity);
+    const compareDates = (a, b) => (nextOf(a) === nextOf(b) ? 0 : nextOf(a) < nextOf(b) ? -1 : 1);
     matched.sort((a, b) => staleness(a) - staleness(b)
+      || (byDate ? compareDates(a, b) : 0)
       || (place ? distance.get(a.rank) - distance.get(b.rank) : 0) || a.rank - b.rank);
     const total = matched.length;
     const start = (f.page - 1) * rules.per_page;
     const items = matched.slice(start, start + rules.per_page).map((g) => [g, place ? distance.get(g.rank) / 10 : null]);
-    return { total, pages: Math.max(1, Math.ceil(total / rules.per_page)), items, counts, stale };
+    return { total, pages: Math.max(1, Math.ceil(total / rules.per_page)), items, counts, stale, next };
   }
 
   /* The canonical query string of the filters (server: Filters.to_params). */
@@ -181,12 +214,14 @@ const KringSearch = (() => {
       out.push(["near", f.near]);
       if (f.within) out.push(["within", String(f.within)]);
     }
+    if (f.soon) out.push(["soon", String(f.soon)]);
+    if (f.order && f.order !== f.defaultOrder) out.push(["order", f.order]);
     const n = page === undefined ? f.page : page;
     if (n > 1) out.push(["page", String(n)]);
     return new URLSearchParams(out).toString();
   }
 
-  return { normalise, words, tenths, today, monthsBefore, freshness, prepare, parse, search, toParams };
+  return { normalise, words, tenths, today, monthsBefore, freshness, daysBetween, dateOf, prepare, parse, search, toParams };
 })();
 
 if (typeof module !== "undefined") module.exports = KringSearch;

@@ -214,11 +214,22 @@ function render(lang, catalog, filters, found) {
   const t = KRING.texts[lang];
   const date = (iso) => (iso ? new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`)) : "?");
   const number = (n) => new Intl.NumberFormat(lang).format(n);
+  // A card's next date as meetings.short_date() and web.when_short() write it: 'Tue 8 Dec, 19:30'.
+  const [weekdays, months] = t.calendar;
+  const when = (value) => {
+    const [iso, hhmm] = KringSearch.dateOf(value, catalog.dated);
+    const [y, m, d] = iso.split("-").map(Number);
+    const day = `${weekdays[(new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7]} ${d} ${months[m - 1]}`;
+    const time = String(hhmm).padStart(4, "0");
+    return hhmm === catalog.rules.no_time ? day : `${day}, ${time.slice(0, 2)}:${time.slice(2)}`;
+  };
+  const nextLine = (g) => (!g.meetings ? "" : found.next.has(g.rank) ? fill(s.next, { when: when(found.next.get(g.rank)) }) : new Filled(s.ended));
   const pageUrl = (n) => `/${lang}/groups${(q => (q ? `?${q}` : ""))(KringSearch.toParams(filters, n))}`;
   const cards = found.items.map(([g, distance]) => fill(s.card[found.stale.has(g.rank) ? "stale" : "fresh"][g.themes.length ? "themed" : "plain"], {
     id: g.id, name: g.name, kind: t.kind[g.kind], checked: date(g.checked),
     where: fill(s.where[g.format || ""], { place: g.city || (g.place ? g.place.names[lang] || g.place.name : "") || t.country[g.country] }),
     distance: distance === null ? "" : fill(s.away, { km: number(distance) }),
+    next: nextLine(g),
     themes: join(g.themes.map((k) => t.theme[k]), s.between.themes),
   }));
   // The shape _results.html takes: no results, one page, or the first, a middle or the last of several.

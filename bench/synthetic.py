@@ -141,11 +141,21 @@ def _schedule(rng: random.Random, today: dt.date) -> dict[str, object]:
         fields: dict[str, object] = {"freq": "weekly", "byday": [day]}
     elif kind < 0.65:  # every two weeks, from one of two Mondays: half of them this week
         monday = today - dt.timedelta(days=today.weekday())
-        fields = {"freq": "weekly", "interval": 2, "byday": [day], "dtstart": monday - dt.timedelta(weeks=rng.randint(0, 1))}
+        fields = {
+            "freq": "weekly",
+            "interval": 2,
+            "byday": [day],
+            "dtstart": monday - dt.timedelta(weeks=rng.randint(0, 1)),
+        }
     elif kind < 0.95:
         fields = {"freq": "monthly", "byday": [f"{rng.choice((1, 2, 3, 4, -1))}{day}"]}
     else:  # a series of 6 to 10 weekly sessions that starts within four weeks
-        fields = {"freq": "weekly", "byday": [day], "dtstart": today + dt.timedelta(days=rng.randint(0, 27)), "count": rng.randint(6, 10)}
+        fields = {
+            "freq": "weekly",
+            "byday": [day],
+            "dtstart": today + dt.timedelta(days=rng.randint(0, 27)),
+            "count": rng.randint(6, 10),
+        }
     if rng.random() < 0.85:
         opens = rng.randint(9, 20)
         fields["opens_at"] = f"{opens:02d}:{rng.choice(('00', '30'))}"

@@ -254,7 +254,9 @@ class Snapshot:
             place = self.places[place_id]
             far = np.iinfo(np.int64).max  # no point: no distance (-1 below)
             tenths = np.full(self.size, far, dtype=np.int64)
-            np.minimum.at(tenths, self.point_rank, search.tenths_np(place.lat, place.lon, self.point_lat, self.point_lon))
+            np.minimum.at(
+                tenths, self.point_rank, search.tenths_np(place.lat, place.lon, self.point_lat, self.point_lon)
+            )
             tenths[tenths == far] = -1
             located = np.flatnonzero(tenths >= 0)
             order = located[np.lexsort((located, tenths[located]))]

@@ -362,9 +362,9 @@ def _meeting_problems(
     if meeting.place:
         yield from _place_problems(meeting.place, group.country, known)
     if group.format == "online" and not meeting.online:
-        yield "online", "the listing is online only (format = \"online\"), so each meeting is online = true"
+        yield "online", 'the listing is online only (format = "online"), so each meeting is online = true'
     if group.format == "in_person" and meeting.online:
-        yield "online", "the listing meets in person only (format = \"in_person\"); use format = \"hybrid\""
+        yield "online", 'the listing meets in person only (format = "in_person"); use format = "hybrid"'
     if len(set(meeting.not_on)) != len(meeting.not_on):
         yield "not_on", "a date is listed twice"
     if meeting.notes and (missing := _missing_languages(meeting.notes)):

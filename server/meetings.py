@@ -65,18 +65,19 @@ def clock(text: str, lang: str) -> str:
 
 
 def hours(schedule: schedules.Schedule, lang: str) -> str:
-    """'19:30–21:30', 'from 19:30', or '' when the schedule gives no time."""
+    """'19:30-21:30' (an en dash between), 'from 19:30', or '' when the schedule gives no time."""
     if schedule.opens_at and schedule.closes_at:
-        return f"{clock(schedule.opens_at, lang)}–{clock(schedule.closes_at, lang)}"
+        return f"{clock(schedule.opens_at, lang)}\u2013{clock(schedule.closes_at, lang)}"
     if schedule.opens_at:
         return i18n.gettext(lang, N_("from %(time)s")) % {"time": clock(schedule.opens_at, lang)}
     return ""
 
 
 def describe(schedule: schedules.Schedule, lang: str) -> str:
-    """The rule in words: 'every second Tuesday of the month, 19:30–21:30'; '' when it is not known."""
+    """The rule in words: 'every second Tuesday of the month, 19:30-21:30'; '' when it is not known."""
     if schedule.freq is None:
         return ""
+
     def say(message: str) -> str:
         return i18n.gettext(lang, message)
 
@@ -90,18 +91,24 @@ def describe(schedule: schedules.Schedule, lang: str) -> str:
     listed = format_list(days, locale=lang) if days else ""
     n = schedule.interval
     if schedule.freq == "weekly":
-        rule = say(N_("every %(days)s")) % {"days": listed} if n == 1 else (
-            say(N_("every %(n)s weeks on %(days)s")) % {"n": n, "days": listed}
+        rule = (
+            say(N_("every %(days)s")) % {"days": listed}
+            if n == 1
+            else (say(N_("every %(n)s weeks on %(days)s")) % {"n": n, "days": listed})
         )
     elif days:
-        rule = say(N_("every %(days)s of the month")) % {"days": listed} if n == 1 else (
-            say(N_("every %(n)s months: %(days)s")) % {"n": n, "days": listed}
+        rule = (
+            say(N_("every %(days)s of the month")) % {"days": listed}
+            if n == 1
+            else (say(N_("every %(n)s months: %(days)s")) % {"n": n, "days": listed})
         )
     else:
         numbers = [str(d) if d > 0 else say(N_("the last day")) for d in schedule.bymonthday]
         listed = format_list(numbers, locale=lang)
-        rule = say(N_("every month on day %(days)s")) % {"days": listed} if n == 1 else (
-            say(N_("every %(n)s months on day %(days)s")) % {"n": n, "days": listed}
+        rule = (
+            say(N_("every month on day %(days)s")) % {"days": listed}
+            if n == 1
+            else (say(N_("every %(n)s months on day %(days)s")) % {"n": n, "days": listed})
         )
     parts = [rule]
     if when := hours(schedule, lang):
@@ -109,7 +116,8 @@ def describe(schedule: schedules.Schedule, lang: str) -> str:
     if schedule.count is not None and schedule.dtstart is not None:
         sessions = i18n.translations(lang).ngettext("%(n)s session", "%(n)s sessions", schedule.count)
         parts.append(
-            say(N_("%(sessions)s from %(date)s")) % {"sessions": sessions % {"n": schedule.count}, "date": i18n.date(schedule.dtstart, lang)}
+            say(N_("%(sessions)s from %(date)s"))
+            % {"sessions": sessions % {"n": schedule.count}, "date": i18n.date(schedule.dtstart, lang)}
         )
     if schedule.until is not None:
         parts.append(say(N_("until %(date)s")) % {"date": i18n.date(schedule.until, lang)})

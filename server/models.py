@@ -101,7 +101,8 @@ class Meeting(schedules.Schedule, forbid_unknown_fields=True, omit_defaults=True
 
     online: bool = False
     place: Place | None = None
-    source: Url | None = None  # the page that states this meeting, when it is not the listing's source
+    # The page that states this meeting, when it is not the listing's source (as `source`, it may be http).
+    source: Annotated[str, Meta(min_length=4, max_length=400)] | None = None
 
 
 class Accessibility(Struct, forbid_unknown_fields=True, omit_defaults=True):

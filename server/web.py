@@ -207,7 +207,7 @@ class DateShown(NamedTuple):
     """One of the next dates on the group page."""
 
     day: str  # "Tuesday 8 December"
-    hours: str  # "19:30–21:30", "from 19:30", or ""
+    hours: str  # "19:30-21:30" (with an en dash), "from 19:30", or ""
     where: str  # the town, "Online", or "" when all meetings are in one place
     starts: str  # ISO, for <time datetime>
 
@@ -292,7 +292,11 @@ def card(context: Context, item: Listing, distance: float | None, stale: bool) -
     if html is None:
         template = context.environment.get_template("partials/_card.html")
         html = template.render(
-            lang=lang, card=card_fields(item, lang), distance=_DISTANCE, next=Markup(_NEXT), stale=stale  # noqa: S704
+            lang=lang,
+            card=card_fields(item, lang),
+            distance=_DISTANCE,
+            next=Markup(_NEXT),  # noqa: S704 (a placeholder of our own, replaced below)
+            stale=stale,
         )
         _CARDS[key] = html
     html = html.replace(_NEXT, next_line(context, item, context["results"].today))

@@ -103,7 +103,11 @@ def groups() -> list[models.Group]:
             # A cycle of 8 sessions that starts in three days.
             meetings=[
                 meeting(
-                    freq="weekly", byday=["WE"], opens_at="18:00", dtstart=TODAY + 3 * DAY, count=8,
+                    freq="weekly",
+                    byday=["WE"],
+                    opens_at="18:00",
+                    dtstart=TODAY + 3 * DAY,
+                    count=8,
                     timezone="Europe/Amsterdam",
                 )
             ],
@@ -142,9 +146,7 @@ def groups() -> list[models.Group]:
             # Groups in two towns: one whose days are not known, one on the 15th of each month.
             meetings=[
                 meeting(place=place("be-leuven")),
-                meeting(
-                    place=place("be-hasselt", city="Hasselt"), freq="monthly", bymonthday=[15], opens_at="10:00"
-                ),
+                meeting(place=place("be-hasselt", city="Hasselt"), freq="monthly", bymonthday=[15], opens_at="10:00"),
             ],
         ),
         group(
@@ -175,7 +177,11 @@ def groups() -> list[models.Group]:
             last_checked=checked(1),
             meetings=[
                 meeting(
-                    freq="weekly", interval=2, byday=["FR"], dtstart=TODAY - 3 * DAY, opens_at="12:30",
+                    freq="weekly",
+                    interval=2,
+                    byday=["FR"],
+                    dtstart=TODAY - 3 * DAY,
+                    opens_at="12:30",
                     timezone="Europe/Amsterdam",
                 )
             ],

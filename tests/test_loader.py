@@ -22,6 +22,13 @@ place.place_id = "be-gent"
 source = "test fixture"
 last_checked = 2026-01-01
 """
+# A meeting, to append to GOOD (its header is on line 11 of GOOD + MEETING, its fields on 12 to 14).
+MEETING = """
+[[group.meetings]]
+freq = "weekly"
+byday = ["TU"]
+opens_at = "19:30"
+"""
 
 
 def test_real_data_passes_and_every_listing_has_source_and_last_checked(real_data: loader.Dataset) -> None:
@@ -161,6 +168,36 @@ BAD_FILES = [
     ("groups/bad.toml", GOOD + GOOD, "11: id: the id 'test-good' is used twice"),
     ("groups/bad.toml", GOOD.replace('name = "A good group"', 'name = "A"'), "3: name: must be at least 2 characters"),
     ("groups/bad.toml", GOOD + "\n[group.description]\nxx = 'hello'\n", "11: description: 'xx' is not one of"),
+    # Meetings: the line of the meeting's own field, also in the second [[group.meetings]] of a group.
+    ("groups/bad.toml", GOOD + MEETING + MEETING + 'closes_at = "18:00"\n', "20: meetings.closes_at: the meeting must"),
+    ("groups/bad.toml", GOOD + MEETING + MEETING.replace('["TU"]', '["2TU"]'), "18: meetings.byday: an ordinal (2TU"),
+    (
+        "groups/bad.toml",
+        GOOD + MEETING + MEETING.replace("19:30", "25:00"),
+        "19: meetings.opens_at: this value does not",
+    ),
+    (
+        "groups/bad.toml",
+        GOOD + MEETING.replace("weekly", "monthly"),
+        "13: meetings.byday: each day of a monthly meeting",
+    ),
+    ("groups/bad.toml", GOOD + MEETING.replace('freq = "weekly"\n', ""), "11: meetings.freq: give freq (weekly or"),
+    ("groups/bad.toml", GOOD + MEETING + "interval = 2\n", "11: meetings.dtstart: a meeting every few weeks"),
+    (
+        "groups/bad.toml",
+        GOOD + MEETING + 'online = true\nplace.city = "Gent"\n',
+        "15: meetings.online: an online meeting",
+    ),
+    (
+        "groups/bad.toml",
+        GOOD + MEETING + 'place.place_id = "nl-utrecht"\n',
+        "15: meetings.place.place_id: 'nl-utrecht' is",
+    ),
+    (
+        "groups/bad.toml",
+        GOOD + MEETING + "not_on = [2027-01-05, 2027-01-05]\n",
+        "15: meetings.not_on: a date is listed twice",
+    ),
     ("groups/bad.toml", "", "1: group: the field group is required"),
     ("groups/bad.toml", GOOD.encode("utf-16").decode("latin-1"), "1: (file): not UTF-8 text"),
     ("stray.toml", GOOD, "1: (file): not a Kring data file"),

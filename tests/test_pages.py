@@ -184,6 +184,12 @@ BAD_QUERIES = [
     "theme=%00",
     "page=%C2%B2",  # a superscript two: a digit to Python, not a page number
     "near=be-gent&within=%D9%A5",
+    "soon=0",
+    "soon=85",
+    "soon=week",
+    "order=random",
+    "day=tuesday",
+    "time=night",
 ]
 
 

@@ -110,9 +110,7 @@ def filter_parameters() -> list[Parameter]:
         Parameter(
             name="order",
             param_in="query",
-            schema=Schema(
-                type=string, pattern=f"^[{_SPACE}]*(?:{'|'.join(search.ORDERS)})?[{_SPACE}]*$"
-            ),
+            schema=Schema(type=string, pattern=f"^[{_SPACE}]*(?:{'|'.join(search.ORDERS)})?[{_SPACE}]*$"),
             description="checked (the default: most recently checked first) or next (the next meeting first; groups "
             "without a known date after those with one). Groups not checked for a year always come last.",
         ),

@@ -25,12 +25,16 @@ from tests.helpers.browser import install, until, violations
 pytestmark = pytest.mark.browser
 
 
-def answer(html: str) -> tuple[list[tuple[str, bool]], str, dict[str, str]]:
-    """What a results fragment says: the ids in order (each with whether its card says it is stale), the
-    count, and every option's count."""
+def answer(html: str) -> tuple[list[tuple[str, bool, str]], str, dict[str, str]]:
+    """What a results fragment says: the ids in order (each with whether its card says it is stale, and its
+    line on the next date), the count, and every option's count."""
     page = soup(html)
     ids = [
-        (li.select_one("h2 a")["href"].rsplit("/", 1)[1], li.select_one("p.checked.stale") is not None)
+        (
+            li.select_one("h2 a")["href"].rsplit("/", 1)[1],
+            li.select_one("p.checked.stale") is not None,
+            next_line.get_text(" ", strip=True) if (next_line := li.select_one("p.next")) else "",
+        )
         for li in page.select("#results .listing")
     ]
     count = page.select_one("#result-count").get_text(" ", strip=True)
@@ -285,27 +289,36 @@ combos = st.fixed_dictionaries(
         "access": st.lists(st.sampled_from(facets.REGISTRY["access"].values), min_size=1, max_size=2, unique=True),
         "audience": st.lists(st.sampled_from(facets.REGISTRY["audience"].values), min_size=1, max_size=2, unique=True),
         "membership": st.lists(st.sampled_from(facets.REGISTRY["membership"].values), min_size=1, max_size=1),
+        "day": st.lists(st.sampled_from(facets.REGISTRY["day"].values), min_size=1, max_size=2, unique=True),
+        "time": st.lists(st.sampled_from(facets.REGISTRY["time"].values), min_size=1, max_size=2, unique=True),
         "near": st.sampled_from(PLACES),
         "within": st.sampled_from([str(w) for w in search.WITHIN_CHOICES]),
+        "soon": st.sampled_from(["1", "3", str(search.SOON_CHOICE), "30", str(search.WINDOW_DAYS)]),
+        "order": st.sampled_from(search.ORDERS),
         "page": st.sampled_from(["2", "3"]),
     },
 )
+LANGUAGES = st.sampled_from(["en", "nl", "fr"])
 
 
 @settings(max_examples=220, deadline=None, suppress_health_check=list(HealthCheck))
-@given(combos)
+@given(combos, LANGUAGES)
 # Pages where fresh and stale listings meet (on this seeded data, whatever the day), with and without near.
-@example({"near": "be-gent", "within": "25"})
-@example({"near": "be-brussels", "within": "50", "kind": ["support_group"], "page": "2"})
-@example({"near": "nl-utrecht", "within": "50", "kind": ["support_group"], "page": "2"})
-@example({"theme": ["grief"], "kind": ["talk_circle"], "page": "2"})
-def test_offline_answers_are_the_servers(offline_page: Page, synthetic_server: str, combo: dict) -> None:
+@example({"near": "be-gent", "within": "25"}, "en")
+@example({"near": "be-brussels", "within": "50", "kind": ["support_group"], "page": "2"}, "en")
+@example({"near": "nl-utrecht", "within": "50", "kind": ["support_group"], "page": "2"}, "en")
+@example({"theme": ["grief"], "kind": ["talk_circle"], "page": "2"}, "en")
+# The next meeting first, near a place and soon; in each language the cards write their next dates alike.
+@example({"order": "next", "near": "be-gent", "within": "50"}, "nl")
+@example({"order": "next", "soon": "7", "time": ["evening"]}, "fr")
+@example({"day": ["tue", "sat"], "order": "next", "page": "2"}, "en")
+def test_offline_answers_are_the_servers(offline_page: Page, synthetic_server: str, combo: dict, lang: str) -> None:
     from urllib.parse import urlencode
 
     query = urlencode(
         [(k, v) for k, values in combo.items() for v in (values if isinstance(values, list) else [values])]
     )
-    url = f"/en/groups/results?{query}"
+    url = f"/{lang}/groups/results?{query}"
     with urllib.request.urlopen(f"{synthetic_server}{url}") as response:
         online = answer(response.read().decode())
     offline_html = offline_page.evaluate(
@@ -314,7 +327,8 @@ def test_offline_answers_are_the_servers(offline_page: Page, synthetic_server: s
     assert offline_html != "not from the catalog"
     assert answer(offline_html) == online, url
     event("some results" if online[0] else "no results")
-    event("stale results" if any(stale for _, stale in online[0]) else "no stale results")
+    event("stale results" if any(stale for _, stale, _ in online[0]) else "no stale results")
+    event("next dates" if any(line for _, _, line in online[0]) else "no next dates")
 
 
 def test_the_worker_counts_months_and_days_as_the_server(page: Page, live_server: str) -> None:
@@ -336,10 +350,24 @@ def test_offline_cards_say_not_checked_since(offline_page: Page, synthetic_serve
     cards = soup(html).select("#results .listing p.checked")
     words = i18n.gettext("fr", "Not checked since %(date)s").split("%(date)s")[0]
     assert cards and all("stale" in p["class"] and p.get_text().startswith(words) for p in cards)
-    # Offline, a listing page where fresh and stale cards meet: the worker's cards pass axe-core, light and dark.
+    # Offline, a listing's first page where fresh and stale cards meet (app.js drops `page` from a saved page's
+    # address): the worker's cards pass axe-core, light and dark.
+    query = next(
+        q
+        for q in (f"near={place}&within={km}" for place in PLACES for km in search.WITHIN_CHOICES)
+        if len(
+            {
+                stale
+                for _, stale, _ in answer(
+                    urllib.request.urlopen(f"{synthetic_server}/en/groups/results?{q}").read().decode()
+                )[0]
+            }
+        )
+        == 2
+    )
     for scheme in ("light", "dark"):
         offline_page.emulate_media(color_scheme=scheme)
-        offline_page.goto(f"{synthetic_server}/en/groups?near=be-gent&within=25")
+        offline_page.goto(f"{synthetic_server}/en/groups?{query}")
         expect(offline_page.locator(".offline-note")).to_be_visible()
         expect(offline_page.locator("#results p.checked.stale").first).to_contain_text("Not checked since")
         assert violations(offline_page) == ""

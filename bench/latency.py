@@ -66,6 +66,24 @@ def query_mix(n: int = 240, seed: int = 3) -> list[str]:
     return out
 
 
+def when_mix(n: int = 120, seed: int = 4) -> list[str]:
+    """Queries that ask when: a day and a part of the day each, often with soon=7 or order=next, some near a place."""
+    rng = random.Random(seed)
+    places = list(known_places().values())[:120]
+    out = []
+    for _ in range(n):
+        params = [("day", d) for d in rng.sample(CHOICES["day"], rng.randint(1, 2))]
+        params += [("time", t) for t in rng.sample(CHOICES["time"], rng.randint(1, 2))]
+        if rng.random() < 0.5:
+            params.append(("soon", str(search.SOON_CHOICE)))
+        if rng.random() < 0.5:
+            params.append(("order", "next"))
+        if rng.random() < 0.3:
+            params += [("near", rng.choice(places).id), ("within", "25")]
+        out.append(f"/en/groups/results?{urlencode(params)}")
+    return out
+
+
 async def _time(app: ASGIApp, url: str, headers: dict[str, str] = HEADERS) -> float:
     """One GET straight into the ASGI app, no HTTP client in between: the server's own time."""
     path, _, query = url.partition("?")
@@ -100,18 +118,22 @@ async def _time(app: ASGIApp, url: str, headers: dict[str, str] = HEADERS) -> fl
     return elapsed * 1000
 
 
-async def _measure(db_path: Path, urls: list[str]) -> dict[str, list[float]]:
+async def _measure(db_path: Path, urls: list[str], when: list[str]) -> dict[str, list[float]]:
     app = create_app(Settings(db=db_path))
     cache = app.page_cache
-    found: dict[str, list[float]] = {k: [] for k in ("first", "uncached", "identity", "cached", "search", "hello")}
+    kinds = ("first", "uncached", "when", "identity", "cached", "search", "hello")
+    found: dict[str, list[float]] = {k: [] for k in kinds}
     async with app.lifespan():
-        for url in urls:  # first pass: cold word and distance caches of the snapshot
+        for url in urls + when:  # first pass: cold word and distance caches of the snapshot
             cache.clear()
             found["first"].append(await _time(app, url))
         for _ in range(ROUNDS):
             for url in urls:
                 cache.clear()
                 found["uncached"].append(await _time(app, url))
+            for url in when:
+                cache.clear()
+                found["when"].append(await _time(app, url))
         for url in urls:
             cache.clear()
             found["identity"].append(await _time(app, url, {**HEADERS, "Accept-Encoding": "identity"}))
@@ -134,12 +156,13 @@ def measure() -> list[Row]:
         start = time.perf_counter()
         synthetic.build_db(Path(tmp) / "s10k.sqlite", LISTINGS)
         print(f"built a DB of {LISTINGS:,} synthetic listings in {time.perf_counter() - start:.1f} s")
-        urls = query_mix()
-        print(f"{len(urls)} queries, e.g. {urls[1]} and {urls[4]}")
-        found = asyncio.run(_measure(Path(tmp) / "s10k.sqlite", urls))
+        urls, when = query_mix(), when_mix()
+        print(f"{len(urls)} queries, e.g. {urls[1]} and {urls[4]}; {len(when)} with day and time, e.g. {when[0]}")
+        found = asyncio.run(_measure(Path(tmp) / "s10k.sqlite", urls, when))
     for name, label in (
         ("first", "uncached, first pass (cold word/distance caches)"),
         ("uncached", f"uncached, {ROUNDS} passes"),
+        ("when", f"uncached, day and time (+ soon, order), {ROUNDS} passes"),
         ("identity", "uncached, Accept-Encoding: identity, 1 pass"),
         ("cached", "page cache hit"),
         ("search", "of which Snapshot.search alone"),
@@ -151,6 +174,12 @@ def measure() -> list[Row]:
     return [
         ("results fragment, 10k listings, uncached p50", f"{p50:.2f} ms", "<= 2 ms", p50 <= 2),
         ("results fragment, 10k listings, uncached p95", f"{percentile(found['uncached'], 95):.2f} ms", "", None),
+        (
+            "results fragment, 10k, day and time, uncached p50",
+            f"{(when_p50 := percentile(found['when'], 50)):.2f} ms",
+            "<= 2 ms",
+            when_p50 <= 2,
+        ),
         ("results fragment, 10k listings, cached p50", f"{percentile(found['cached'], 50):.2f} ms", "", None),
     ]
 

@@ -4,13 +4,10 @@ the browser report a CSP violation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import start_server
 from tests.helpers.browser import violations
 
 pytestmark = pytest.mark.browser
@@ -54,15 +51,6 @@ def test_no_violations_after_an_htmx_swap(page: Page, live_server: str, dark: bo
     assert violations(page) == ""
 
 
-@pytest.fixture(scope="module")
-def fixture_server(fixture_db: Path) -> Iterator[str]:
-    """The made-up fixture listings, some of them stale and one hidden (tests/fixtures.py)."""
-    process, base = start_server(fixture_db)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-
-
 @pytest.mark.parametrize("dark", [False, True])
 @pytest.mark.parametrize(
     "path", ["/en/groups?near=be-gent&within=100", "/nl/groups/test-gent-stale", "/fr/groups/test-hidden"]
@@ -71,4 +59,23 @@ def test_no_violations_where_listings_are_stale(page: Page, fixture_server: str,
     page.emulate_media(color_scheme="dark" if dark else "light")
     page.goto(f"{fixture_server}{path}")
     assert page.locator(".checked.stale, .stale-note").count() >= 1
+    assert violations(page) == ""
+
+
+@pytest.mark.parametrize("dark", [False, True])
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(f"/{lang}/groups/test-cafe-ecoute" for lang in ("nl", "fr", "en")),
+        "/fr/groups/test-workshop-liege",  # its dates have passed
+        "/nl/groups/test-many-towns",  # a meeting whose days are not known
+        "/en/groups?day=tue&day=thu&time=evening&order=next",
+    ],
+)
+def test_no_violations_on_pages_with_meetings(page: Page, fixture_server: str, path: str, dark: bool) -> None:
+    page.emulate_media(color_scheme="dark" if dark else "light")
+    page.goto(f"{fixture_server}{path}")
+    assert page.locator("section.when li.meeting, #results p.next").count() >= 1
+    if "day=" in path:
+        page.locator("details.days summary").click()  # open already; a click must keep it usable
     assert violations(page) == ""

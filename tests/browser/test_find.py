@@ -71,6 +71,39 @@ def test_the_form_works_without_javascript(browser: Browser, live_server: str) -
     context.close()
 
 
+def test_day_time_soon_and_order_answer_in_place_and_without_javascript(
+    browser: Browser, page: Page, fixture_server: str
+) -> None:
+    """With htmx the results follow each choice; without JavaScript the same form gives the same ids."""
+    page.goto(f"{fixture_server}/en/groups")
+    page.locator("details.days summary").click()
+    with page.expect_response(re.compile(r"/en/groups/results\?")):
+        page.get_by_label(re.compile(r"^Tuesday")).check()
+    with page.expect_response(re.compile(r"/en/groups/results\?")):
+        page.get_by_label(re.compile(r"^Evening")).check()
+    with page.expect_response(re.compile(r"/en/groups/results\?")):
+        page.locator("#order").select_option("next")
+    expect(page).to_have_url(re.compile(r"/en/groups\?day=tue&time=evening&order=next$"))
+    api = page.request.get(f"{fixture_server}/api/v1/groups?day=tue&time=evening&order=next").json()
+    assert listed(page) == [i["id"] for i in api["items"]] and "test-rouwgroep-gent" in listed(page)
+    with page.expect_response(re.compile(r"/en/groups/results\?")):
+        page.locator("#soon").check()
+    expect(page).to_have_url(re.compile(r"soon=7"))
+    with_js = listed(page)
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(f"{fixture_server}/en/groups")
+    plain.locator("details.days summary").click()
+    for label in (r"^Tuesday", r"^Evening", r"^Meets in the next"):
+        plain.get_by_label(re.compile(label)).check()
+    plain.locator("#order").select_option("next")
+    plain.locator("#filters button[type=submit]").click()
+    for part in ("day=tue", "time=evening", "soon=7", "order=next"):
+        expect(plain).to_have_url(re.compile(part))
+    assert listed(plain) == with_js
+    context.close()
+
+
 def test_language_switch_keeps_the_page_and_the_filters(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}/en/groups?kind=orientation")
     page.locator("nav.langs a[hreflang=nl]").click()

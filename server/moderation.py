@@ -15,11 +15,10 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct
 
-from server import listings, models, search
+from server import inbox, listings, models, search
 from server.forms import GroupSubmission
 
 _GROUP = msgspec.json.Decoder(models.Group)
-_SUBMISSION = msgspec.json.Decoder(GroupSubmission)
 _ENCODER = msgspec.json.Encoder()
 LANGS = ("nl", "fr", "en", "de")
 
@@ -51,6 +50,7 @@ class Submission(Struct, kw_only=True):
     reason: str = ""
     listing_id: str = ""
     decided_by: str = ""
+    said_when: str = ""  # sent with the first form: how often and when it meets, in the organizer's words
 
 
 class Report(Struct, kw_only=True):
@@ -71,20 +71,22 @@ class Entry(Struct, kw_only=True):
 
 
 def _submission(row: tuple[Any, ...]) -> Submission:
-    id_, received, lang, status, doc, reason, listing_id, decided_by = row
+    id_, received, lang, status, shape, doc, reason, listing_id, decided_by = row
+    group, said_when = inbox.read(shape, doc)
     return Submission(
         id=id_,
         received=received,
         lang=lang,
         status=status,
-        group=_SUBMISSION.decode(doc),
+        group=group,
         reason=reason,
         listing_id=listing_id,
         decided_by=decided_by,
+        said_when=said_when,
     )
 
 
-_SUBMISSION_COLUMNS = "id, received, lang, status, doc, reason, listing_id, decided_by"
+_SUBMISSION_COLUMNS = "id, received, lang, status, shape, doc, reason, listing_id, decided_by"
 
 
 def pending_submissions(conn: sqlite3.Connection) -> list[Submission]:

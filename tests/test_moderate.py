@@ -503,3 +503,25 @@ def test_editing_one_language_keeps_the_others(mod: Moderator) -> None:
     assert mod.post(url, values, page=url).url.path == url
     after = _listing(mod.path, group_id)[0].description
     assert after["fr"] == values["description"] and after["nl"] == before["nl"]
+
+
+def test_a_submission_from_the_first_form_shows_what_it_said_about_when(mod: Moderator) -> None:
+    """Before meetings came row by row, the form asked how often and when in words (shape 1 in the inbox)."""
+    old = (
+        b'{"name":"Praatgroep","kind":"talk_circle","country":"BE","format":"in_person","description":'
+        b'"A talk circle for people who care for someone.","city":"Gent","frequency":"weekly",'
+        b'"schedule":"Tuesdays, 19:30","email":"a@example.org"}'
+    )
+    db.run_write(
+        mod.path,
+        lambda conn: conn.execute(
+            "INSERT INTO submission (received, lang, doc) VALUES ('2026-11-01', 'nl', ?)", (old,)
+        ),
+    )
+    submission_id = _rows(mod.path, "SELECT max(id) FROM submission")[0][0]
+    mod.sign_in()
+    assert mod.client.get("/moderate").status_code == 200
+    url = f"/moderate/submissions/{submission_id}"
+    page = mod.client.get(url)
+    assert page.status_code == 200 and "“weekly · Tuesdays, 19:30”" in page.text
+    assert mod.post(f"{url}/approve", _form(page.text), page=url).url.path == "/moderate/listings/praatgroep"

@@ -11,7 +11,7 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
-from server import db, forms
+from server import db, forms, inbox
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import BASE_URL, soup
@@ -154,3 +154,32 @@ def test_too_many_sends_answer_429_with_retry_after(tmp_path: Path, real_db: Pat
         assert last.status_code == 429 and int(last.headers["retry-after"]) > 0
         assert client.get("/en/submit").status_code == 200  # reading is never limited
     assert stored(path) == []
+
+
+def test_a_submission_of_the_first_form_is_still_read(tmp_path: Path) -> None:
+    """Before meetings came row by row, the form asked how often and when in words (shape 1 in the inbox)."""
+    path = tmp_path / "kring.sqlite"
+    old = (
+        b'{"name":"Praatgroep","kind":"talk_circle","country":"BE","format":"in_person","description":'
+        b'"A talk circle for people who care for someone.","organization":"","themes":[],"audience":[],'
+        b'"city":"Gent","postcode":null,"address":"","languages":[],"led_by":null,"membership":null,'
+        b'"registration":null,"cost":null,"cost_text":"","frequency":"weekly","schedule":"Tuesdays, 19:30",'
+        b'"website":null,"email":"a@example.org","phone":null}'
+    )
+    db.run_write(
+        path,
+        lambda conn: conn.execute(
+            "INSERT INTO submission (received, lang, doc) VALUES ('2026-11-01', 'nl', ?)", (old,)
+        ),
+    )
+    [(shape, doc)] = db.run_read(path, lambda conn: conn.execute("SELECT shape, doc FROM submission").fetchall())
+    group, said_when = inbox.read(shape, doc)
+    assert shape == 1 and group.name == "Praatgroep"
+    assert said_when == "weekly · Tuesdays, 19:30"
+    # What the form sends now is read back as it was sent.
+    submission = msgspec.convert({k: v for k, v in GOOD.items()}, forms.GroupSubmission)
+    db.run_write(path, lambda conn: inbox.store(conn, submission, "en"))
+    [(shape, doc)] = db.run_read(
+        path, lambda conn: conn.execute("SELECT shape, doc FROM submission WHERE id = 2").fetchall()
+    )
+    assert shape == inbox.SHAPE and inbox.read(shape, doc) == (submission, "")

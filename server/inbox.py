@@ -16,7 +16,7 @@ import msgspec
 
 from server.forms import GroupSubmission
 
-# 1: the first form, which asked how often (a key) and when (in words); 2: the form without them.
+# 1: the first form, which asked how often (a key) and when (in words); 2: since, with meetings row by row.
 SHAPE = 2
 
 

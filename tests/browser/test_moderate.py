@@ -147,7 +147,7 @@ def test_from_the_organizers_form_to_the_results(context: BrowserContext, modera
     organizer.select_option("#s-format", "in_person")
     organizer.fill("#s-city", "Leuven")
     organizer.fill("#s-email", "walk@example.org")
-    organizer.click("form.submit button[type=submit]")
+    organizer.get_by_role("button", name="Send for checking").click()
     organizer.wait_for_url(f"{base}/en/submit/thanks")
 
     moderator = context.new_page()

@@ -101,6 +101,27 @@ WEEKDAY = {
     "sat": N_("Saturday"),
     "sun": N_("Sunday"),
 }
+# A meeting row of the forms: where, how often and which one of the month (server/forms.py turns a row into
+# a Meeting's fields).
+WHERE = {
+    "same": N_("Same place as above"),
+    "online": N_("Online"),
+    "other": N_("Another place (fill it in below)"),
+}
+HOW_OFTEN = {
+    "weekly": N_("Every week"),
+    "fortnightly": N_("Every 2 weeks"),
+    "monthly": N_("Every month"),
+    "series": N_("A series of sessions"),
+}
+ORDINAL = {
+    "1": N_("First"),
+    "2": N_("Second"),
+    "3": N_("Third"),
+    "4": N_("Fourth"),
+    "5": N_("Fifth"),
+    "-1": N_("Last"),
+}
 TIME_OF_DAY = {
     "morning": N_("Morning (before 12:00)"),
     "afternoon": N_("Afternoon (12:00 to 18:00)"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -331,44 +331,59 @@ def _has_town(place: models.Place | None) -> bool:
     return place is not None and bool(place.city or place.place_id)
 
 
-def _place_problems(
-    place: models.Place, country: str, known: dict[str, models.KnownPlace]
-) -> Iterator[tuple[str, str]]:
-    """What is wrong with a place, as (field, what): a listing's place or a meeting's."""
+Problem = schedules.Problem
+
+
+def place_problems(place: models.Place, country: str, known: Mapping[str, models.KnownPlace]) -> Iterator[Problem]:
+    """What is wrong with a place: a listing's place or a meeting's."""
     if place.place_id and place.place_id not in known:
-        yield "place.place_id", f"no known place has the id {place.place_id!r}"
+        yield Problem("place.place_id", "unknown_place", f"no known place has the id {place.place_id!r}")
     elif place.place_id and known[place.place_id].country != country:
-        yield "place.place_id", f"{place.place_id!r} is not in {country}"
+        yield Problem("place.place_id", "place_in_other_country", f"{place.place_id!r} is not in {country}")
     if (place.lat is None) != (place.lon is None):
-        yield "place", "give both lat and lon, or neither"
+        yield Problem("place", "lat_without_lon", "give both lat and lon, or neither")
     if place.lat is not None and not LAT_RANGE[0] <= place.lat <= LAT_RANGE[1]:
-        yield "place.lat", f"{place.lat} is not in Belgium or the Netherlands"
+        yield Problem("place.lat", "outside_the_countries", f"{place.lat} is not in Belgium or the Netherlands")
     if place.lon is not None and not LON_RANGE[0] <= place.lon <= LON_RANGE[1]:
-        yield "place.lon", f"{place.lon} is not in Belgium or the Netherlands"
+        yield Problem("place.lon", "outside_the_countries", f"{place.lon} is not in Belgium or the Netherlands")
     if place.postcode and not POSTCODE[country].match(place.postcode):
         example = "1000" if country == "BE" else "1234 AB"
-        yield "place.postcode", f"{place.postcode!r} is not a postcode of {country} ({example})"
+        why = f"{place.postcode!r} is not a postcode of {country} ({example})"
+        yield Problem("place.postcode", "postcode_of_other_country", why)
 
 
-def _meeting_problems(
-    meeting: models.Meeting, group: models.Group, known: dict[str, models.KnownPlace]
-) -> Iterator[tuple[str, str]]:
-    """What is wrong with one meeting of a listing, as (field, what)."""
+def meeting_problems(
+    meeting: models.Meeting,
+    country: str,
+    format: str | None,
+    place: models.Place | None,
+    known: Mapping[str, models.KnownPlace],
+) -> Iterator[Problem]:
+    """What is wrong with one meeting of a listing in `country`, with that `format` and `place`.
+
+    The loader prints these for data files; the forms show them beside a meeting row's inputs.
+    """
     yield from schedules.problems(meeting)
     if meeting.online and meeting.place:
-        yield "online", "an online meeting has no place; give one or the other"
-    elif not meeting.online and not _has_town(meeting.place) and not _has_town(group.place):
-        yield "place", "say where it meets (place.city or place.place_id), or online = true"
+        yield Problem("online", "online_with_place", "an online meeting has no place; give one or the other")
+    elif meeting.place and not _has_town(meeting.place):
+        yield Problem("place", "place_without_town", "a meeting's own place needs place.city or place.place_id")
+    elif not meeting.online and not meeting.place and not _has_town(place):
+        why = "say where it meets (place.city or place.place_id), or online = true"
+        yield Problem("place", "no_place", why)
     if meeting.place:
-        yield from _place_problems(meeting.place, group.country, known)
-    if group.format == "online" and not meeting.online:
-        yield "online", 'the listing is online only (format = "online"), so each meeting is online = true'
-    if group.format == "in_person" and meeting.online:
-        yield "online", 'the listing meets in person only (format = "in_person"); use format = "hybrid"'
+        yield from place_problems(meeting.place, country, known)
+    if format == "online" and not meeting.online:
+        why = 'the listing is online only (format = "online"), so each meeting is online = true'
+        yield Problem("online", "listing_online_only", why)
+    if format == "in_person" and meeting.online:
+        why = 'the listing meets in person only (format = "in_person"); use format = "hybrid"'
+        yield Problem("online", "listing_in_person_only", why)
     if len(set(meeting.not_on)) != len(meeting.not_on):
-        yield "not_on", "a date is listed twice"
+        yield Problem("not_on", "date_twice", "a date is listed twice")
     if meeting.notes and (missing := _missing_languages(meeting.notes)):
-        yield "notes", f"give the notes in every language of the site; missing: {missing}"
+        why = f"give the notes in every language of the site; missing: {missing}"
+        yield Problem("notes", "notes_in_every_language", why)
 
 
 def check(data: Dataset, at: Any) -> Iterator[str]:
@@ -417,11 +432,11 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
         ):
             yield at(group, "place", "a group that meets in person needs at least place.city or place.place_id")
         if group.place:
-            for name, message in _place_problems(group.place, group.country, data.places):
-                yield at(group, name, message)
+            for problem in place_problems(group.place, group.country, data.places):
+                yield at(group, problem.field, problem.why)
         for i, meeting in enumerate(group.meetings):
-            for name, message in _meeting_problems(meeting, group, data.places):
-                yield at(group, f"meetings.{i}.{name}", message)
+            for problem in meeting_problems(meeting, group.country, group.format, group.place, data.places):
+                yield at(group, f"meetings.{i}.{problem.field}", problem.why)
 
     for line in data.crisis_lines:
         if line.verified_on > today:

@@ -105,6 +105,11 @@ class Meeting(schedules.Schedule, forbid_unknown_fields=True, omit_defaults=True
     source: Annotated[str, Meta(min_length=4, max_length=400)] | None = None
 
 
+# The time zone of a meeting, from its listing's country (both are on Central European Time, with the same
+# changes of the clock, but a calendar names the zone of the place).
+TIMEZONE: dict[str, schedules.TimeZone] = {"BE": "Europe/Brussels", "NL": "Europe/Amsterdam"}
+
+
 class Accessibility(Struct, forbid_unknown_fields=True, omit_defaults=True):
     """True: yes; False: no; missing: not known (the page says "ask the organizer")."""
 

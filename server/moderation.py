@@ -15,11 +15,10 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct
 
-from server import listings, models, search
+from server import forms, inbox, listings, models, search
 from server.forms import GroupSubmission
 
 _GROUP = msgspec.json.Decoder(models.Group)
-_SUBMISSION = msgspec.json.Decoder(GroupSubmission)
 _ENCODER = msgspec.json.Encoder()
 LANGS = ("nl", "fr", "en", "de")
 
@@ -51,6 +50,7 @@ class Submission(Struct, kw_only=True):
     reason: str = ""
     listing_id: str = ""
     decided_by: str = ""
+    said_when: str = ""  # sent with the first form: how often and when it meets, in the organizer's words
 
 
 class Report(Struct, kw_only=True):
@@ -71,20 +71,22 @@ class Entry(Struct, kw_only=True):
 
 
 def _submission(row: tuple[Any, ...]) -> Submission:
-    id_, received, lang, status, doc, reason, listing_id, decided_by = row
+    id_, received, lang, status, shape, doc, reason, listing_id, decided_by = row
+    group, said_when = inbox.read(shape, doc)
     return Submission(
         id=id_,
         received=received,
         lang=lang,
         status=status,
-        group=_SUBMISSION.decode(doc),
+        group=group,
         reason=reason,
         listing_id=listing_id,
         decided_by=decided_by,
+        said_when=said_when,
     )
 
 
-_SUBMISSION_COLUMNS = "id, received, lang, status, doc, reason, listing_id, decided_by"
+_SUBMISSION_COLUMNS = "id, received, lang, status, shape, doc, reason, listing_id, decided_by"
 
 
 def pending_submissions(conn: sqlite3.Connection) -> list[Submission]:
@@ -182,10 +184,15 @@ def to_group(
     *,
     group_id: str,
     old: models.Group | None,
+    places: dict[str, models.KnownPlace],
     today: dt.date,
     moderator: str,
 ) -> models.Group:
-    """The listing a moderator's form describes; what the form does not show is kept from `old`."""
+    """The listing a moderator's form describes; what the form does not show is kept from `old`.
+
+    A new or changed meeting in a town of its own gets the Kring place guessed from the town's name, as the
+    listing does on approval, so that "near" finds it there too.
+    """
     lang = changes.description_lang
     place = None
     if form.city or form.address or form.postcode or changes.place_id:
@@ -198,6 +205,12 @@ def to_group(
             lat=kept.lat,
             lon=kept.lon,
         )
+    meetings = []
+    for meeting in form.meetings:
+        if meeting.place and not meeting.place.place_id and (old is None or meeting not in old.meetings):
+            place_id = guess_place(meeting.place.city or "", form.country, places)
+            meeting = msgspec.structs.replace(meeting, place=msgspec.structs.replace(meeting.place, place_id=place_id))
+        meetings.append(meeting)
     values: dict[str, Any] = msgspec.structs.asdict(old) if old else {}
     values.update(
         id=group_id,
@@ -215,6 +228,7 @@ def to_group(
         registration=form.registration,
         cost=form.cost,
         cost_text=_localized(old.cost_text if old else {}, lang, form.cost_text),
+        meetings=meetings,
         contact=models.Contact(website=form.website, email=form.email, phone=form.phone),
         description=_localized(old.description if old else {}, lang, form.description),
         source=changes.source,
@@ -253,6 +267,7 @@ def form_values(group: models.Group, organization_name: str, lang: str) -> dict[
         "source": group.source,
         "status": group.status,
         "description_lang": lang,
+        **forms.meeting_values(group.meetings),
     }
 
 
@@ -264,6 +279,7 @@ def submission_values(sub: Submission, places: dict[str, models.KnownPlace]) -> 
     values["source"] = f"Sent by the organizer through Kring's form on {sub.received[:10]}"
     values["status"] = "active"
     values["place_id"] = guess_place(sub.group.city, sub.group.country, places) or ""
+    values.update(forms.meeting_values(sub.group.meetings))
     return values
 
 
@@ -303,7 +319,7 @@ def approve(
     """
     _still_pending(conn, submission_id)
     group_id = _free_id(conn, "listing", slug(form.name))
-    group = to_group(conn, form, changes, group_id=group_id, old=None, today=today, moderator=moderator)
+    group = to_group(conn, form, changes, group_id=group_id, old=None, places=places, today=today, moderator=moderator)
     listings.write(conn, group, "submitted", places)
     conn.execute(
         "UPDATE submission SET status = 'approved', decided = ?, decided_by = ?, listing_id = ? WHERE id = ?",
@@ -337,7 +353,7 @@ def edit(
     if found is None:
         raise Gone
     old, origin = found
-    group = to_group(conn, form, changes, group_id=listing_id, old=old, today=today, moderator=moderator)
+    group = to_group(conn, form, changes, group_id=listing_id, old=old, places=places, today=today, moderator=moderator)
     changed = [f for f in models.Group.__struct_fields__ if getattr(group, f) != getattr(old, f)]
     if not changed:  # a save without a change leaves a listing from data/ to the data files
         return

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -57,47 +57,64 @@ class Occurrence(Struct, frozen=True):
     timed: bool  # False: the schedule gives the day but not the time
 
 
-def problems(schedule: Schedule) -> list[tuple[str, str]]:
-    """What makes a schedule impossible to follow, as (field, what is wrong); empty when it is sound.
+class Problem(NamedTuple):
+    """What makes a meeting impossible to follow: the field, the rule it breaks, and what is wrong.
 
-    The loader adds the file and line; forms show each beside its field.
+    `rule` is a stable key: the loader prints `why` (words for someone who edits a data file) with the file and
+    line; the forms show their own plain words for the rule beside the input it comes from (server/forms.py).
     """
-    found: list[tuple[str, str]] = []
+
+    field: str
+    rule: str
+    why: str
+
+
+def problems(schedule: Schedule) -> list[Problem]:
+    """What makes a schedule impossible to follow; empty when it is sound."""
+    found: list[Problem] = []
     if schedule.freq is None:
         given = [name for name in RULE_FIELDS if getattr(schedule, name) != getattr(UNKNOWN, name)]
         if given:
-            found.append(("freq", f"give freq (weekly or monthly) with {', '.join(given)}, or leave them out"))
+            why = f"give freq (weekly or monthly) with {', '.join(given)}, or leave them out"
+            found.append(Problem("freq", "needs_freq", why))
         return found
     ordinals = [d for d in schedule.byday if (m := DAY.fullmatch(d)) and m["ordinal"]]
     if schedule.freq == "weekly":
         if not schedule.byday:
-            found.append(("byday", "a weekly meeting needs its day of the week"))
+            found.append(Problem("byday", "weekly_needs_day", "a weekly meeting needs its day of the week"))
         if ordinals:
-            found.append(("byday", "an ordinal (2TU, -1FR) only makes sense for a monthly meeting"))
+            why = "an ordinal (2TU, -1FR) only makes sense for a monthly meeting"
+            found.append(Problem("byday", "ordinal_not_monthly", why))
         if schedule.bymonthday:
-            found.append(("bymonthday", "a day of the month only makes sense for a monthly meeting"))
+            why = "a day of the month only makes sense for a monthly meeting"
+            found.append(Problem("bymonthday", "month_day_not_monthly", why))
     elif not schedule.byday and not schedule.bymonthday:
-        found.append(("byday", "a monthly meeting needs a day (2TU, -1FR) or a day of the month"))
+        why = "a monthly meeting needs a day (2TU, -1FR) or a day of the month"
+        found.append(Problem("byday", "monthly_needs_day", why))
     elif schedule.byday and schedule.bymonthday:
-        found.append(("bymonthday", "give either byday or bymonthday, not both"))
+        found.append(Problem("bymonthday", "day_or_month_day", "give either byday or bymonthday, not both"))
     elif schedule.byday and len(ordinals) != len(schedule.byday):
-        found.append(("byday", "each day of a monthly meeting needs its ordinal: 2TU, -1FR"))
+        why = "each day of a monthly meeting needs its ordinal: 2TU, -1FR"
+        found.append(Problem("byday", "monthly_needs_ordinal", why))
     if 0 in schedule.bymonthday:
-        found.append(("bymonthday", "days of the month count from 1 (or from -1, the last day)"))
+        why = "days of the month count from 1 (or from -1, the last day)"
+        found.append(Problem("bymonthday", "month_day_zero", why))
     if schedule.interval > 1 and schedule.dtstart is None:
-        found.append(("dtstart", "a meeting every few weeks or months needs the date it started from"))
+        why = "a meeting every few weeks or months needs the date it started from"
+        found.append(Problem("dtstart", "interval_needs_start", why))
     if schedule.count is not None and schedule.dtstart is None:
-        found.append(("dtstart", "a series of sessions needs the date of the first one"))
+        found.append(Problem("dtstart", "series_needs_start", "a series of sessions needs the date of the first one"))
     if schedule.count is not None and schedule.until is not None:
-        found.append(("count", "give either until or count, not both"))
+        found.append(Problem("count", "count_or_until", "give either until or count, not both"))
     if schedule.closes_at and not schedule.opens_at:
-        found.append(("opens_at", "a closing time needs an opening time"))
+        found.append(Problem("opens_at", "closes_needs_opens", "a closing time needs an opening time"))
     if schedule.opens_at and schedule.closes_at and schedule.closes_at <= schedule.opens_at:
-        found.append(("closes_at", "the meeting must close after it opens (same day)"))
+        why = "the meeting must close after it opens (same day)"
+        found.append(Problem("closes_at", "closes_before_opens", why))
     if schedule.valid_from and schedule.valid_to and schedule.valid_to < schedule.valid_from:
-        found.append(("valid_to", "valid_to is before valid_from"))
+        found.append(Problem("valid_to", "valid_to_before_from", "valid_to is before valid_from"))
     if schedule.dtstart and schedule.until and schedule.until < schedule.dtstart:
-        found.append(("until", "until is before dtstart"))
+        found.append(Problem("until", "until_before_start", "until is before dtstart"))
     return found
 
 

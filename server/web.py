@@ -72,6 +72,8 @@ def environment(settings: Settings) -> Environment:
         search=search,
         locales=i18n.KNOWN_LOCALES,
         report_reasons=forms.REPORT_REASONS,
+        max_meetings=forms.MAX_MEETINGS,
+        describe_meeting=meetings.describe,
         inline_css=Markup(INLINE_CSS),  # noqa: S704 (our own stylesheet)
         public_url=settings.public_url,
         exit_url=settings.exit_url,

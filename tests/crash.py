@@ -63,6 +63,14 @@ SHAPES: tuple[dict[str, str | list[str]], ...] = (
         "led_by": "professional",
         "cost": "paid",
         "phone": "+32 4 123 45 67",
+        "meeting-0-weekday": "thu",
+        "meeting-0-opens_at": "18:00",
+        "meeting-0-how_often": "fortnightly",
+        "meeting-0-dtstart": "2027-01-07",
+        "meeting-1-where": "online",
+        "meeting-1-weekday": "mon",
+        "meeting-1-how_often": "monthly",
+        "meeting-1-ordinal": "-1",
     },
 )
 

@@ -163,6 +163,11 @@ BAD_FILES = [
     ("groups/bad.toml", GOOD + "place.lat = 48.85\nplace.lon = 2.35\n", "10: place.lat: 48.85 is not in Belgium"),
     ("groups/bad.toml", GOOD + 'place.postcode = "1234 AB"\n', "10: place.postcode: '1234 AB' is not a postcode of BE"),
     ("groups/bad.toml", GOOD.replace('place.place_id = "be-gent"\n', ""), "1: place: a group that meets in person"),
+    (
+        "groups/bad.toml",
+        GOOD + '\n[[group.meetings]]\nfreq = "weekly"\nbyday = ["TU"]\nplace.address = "Kerkstraat 1"\n',
+        "14: meetings.place: a meeting's own place needs place.city or place.place_id",
+    ),
     ("groups/bad.toml", GOOD + 'languages = ["xx"]\n', "10: languages: 'xx' is not an ISO 639-1 language code"),
     ("groups/bad.toml", GOOD + 'themes = ["grief", "grief"]\n', "10: themes: a value is listed twice"),
     ("groups/bad.toml", GOOD + GOOD, "11: id: the id 'test-good' is used twice"),

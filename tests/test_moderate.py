@@ -1,6 +1,6 @@
 """Moderators: sign-in with password and TOTP, lockout with back-off, the __Host- session and its timeouts,
-CSRF, the queue (approve, edit, reject, mark checked, close a report), the audit log, and the whole path from
-an organizer's form to a live listing."""
+CSRF, the queue (approve, edit, reject, mark checked, close a report), the audit log, the whole path from
+an organizer's form to a live listing, and a listing's meetings kept through every edit."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import msgspec
 import pyotp
 import pytest
 from litestar.testing import TestClient
 
-from server import accounts, db, loader, models, moderation, search
+from server import accounts, db, forms, i18n, listings, loader, models, moderation, search
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import DATA, soup
-from tests.helpers.data import GOOD
+from tests.helpers.data import GOOD, SECOND_THURSDAYS_ONLINE, TUESDAYS_IN_GENT, TWO_MEETINGS
 
 HTTPS = "https://127.0.0.1"  # the session cookie is Secure (and __Host-): a browser sends it over https only
 PASSWORD = "correct horse battery staple"
@@ -503,3 +504,130 @@ def test_editing_one_language_keeps_the_others(mod: Moderator) -> None:
     assert mod.post(url, values, page=url).url.path == url
     after = _listing(mod.path, group_id)[0].description
     assert after["fr"] == values["description"] and after["nl"] == before["nl"]
+
+
+# --- meetings ---------------------------------------------------------------------------------------
+
+
+def _approve(mod: Moderator, submission_id: int, **changes: object):
+    url = f"/moderate/submissions/{submission_id}"
+    values = {**_form(mod.client.get(url).text), **changes}
+    return mod.post(f"{url}/approve", values, page=url)
+
+
+def test_approval_puts_the_submitted_meetings_on_the_listing(mod: Moderator) -> None:
+    submission_id = _submit(mod.client, name="Praatgroep Dinsdag", format="hybrid", **TWO_MEETINGS)
+    mod.sign_in()
+    page = soup(mod.client.get(f"/moderate/submissions/{submission_id}").text)
+    assert [legend.get_text() for legend in page.select("fieldset.meeting > legend")] == [
+        "Meeting 1",
+        "Meeting 2",
+        "Meeting 3",  # and one to fill
+    ]
+    assert page.select_one("#s-meeting-0-opens_at")["value"] == "19:30"
+    assert page.select_one("#s-meeting-1-ordinal option[selected]")["value"] == "2"
+    assert _approve(mod, submission_id).url.path == "/moderate/listings/praatgroep-dinsdag"
+    group, _ = _listing(mod.path, "praatgroep-dinsdag")
+    in_gent = msgspec.structs.replace(
+        TUESDAYS_IN_GENT, place=msgspec.structs.replace(TUESDAYS_IN_GENT.place, place_id="be-gent")
+    )
+    assert group.meetings == [in_gent, SECOND_THURSDAYS_ONLINE]  # the Kring place guessed from the town
+    mod.client.app.state.catalog._checked = 0
+    public = soup(mod.client.get("/en/groups/praatgroep-dinsdag").text).get_text(" ", strip=True)
+    assert "every Tuesday, 19:30–21:30" in public and "every second Thursday of the month" in public
+
+
+def test_a_bad_meeting_row_stops_the_approval_with_its_error_beside_it(mod: Moderator) -> None:
+    submission_id = _submit(mod.client, format="hybrid", **TWO_MEETINGS)
+    mod.sign_in()
+    for lang in ("nl", "fr", "en"):
+        mod.client.headers["accept-language"] = lang
+        response = _approve(mod, submission_id, **{"meeting-0-closes_at": "18:00"})
+        assert response.status_code == 400
+        error = soup(response.text).select_one("#err-meeting-0-closes_at")
+        assert error is not None and error.get_text() == i18n.gettext(lang, forms.PROBLEMS["closes_at"])
+    assert _rows(mod.path, "SELECT status FROM submission WHERE id = ?", submission_id) == [("pending",)]
+
+
+def test_add_a_meeting_without_javascript_decides_nothing(mod: Moderator) -> None:
+    submission_id = _submit(mod.client)
+    mod.sign_in()
+    response = _approve(mod, submission_id, add_meeting="1")
+    assert response.status_code == 200 and len(soup(response.text).select("fieldset.meeting")) == 3
+    assert _rows(mod.path, "SELECT status FROM submission WHERE id = ?", submission_id) == [("pending",)]
+
+
+def _with_meetings(path: Path, listing_id: str, meetings: list[models.Meeting]) -> None:
+    group, origin = _listing(path, listing_id)
+    changed = msgspec.structs.replace(group, meetings=meetings)
+    db.run_write(path, lambda conn: listings.write(conn, changed, origin, {}))
+
+
+def test_editing_the_texts_in_another_language_keeps_the_meetings(mod: Moderator) -> None:
+    group_id = "be-aa-vlaanderen"
+    _with_meetings(mod.path, group_id, [TUESDAYS_IN_GENT, SECOND_THURSDAYS_ONLINE])
+    mod.sign_in()
+    url = f"/moderate/listings/{group_id}"
+    values = _form(mod.client.get(url, params={"text": "fr"}).text)
+    values["description"] = "Un texte revu par une modératrice, assez long pour passer."
+    assert mod.post(url, values, page=url).url.path == url
+    group, _ = _listing(mod.path, group_id)
+    assert group.description["fr"] == values["description"]
+    assert group.meetings == [TUESDAYS_IN_GENT, SECOND_THURSDAYS_ONLINE]
+    # A changed row changes that meeting only; an emptied row removes its meeting.
+    values = _form(mod.client.get(url).text)
+    values["meeting-0-opens_at"] = "19:00"
+    for name in forms.ROW_INPUTS:
+        values[f"meeting-1-{name}"] = "same" if name == "where" else ""
+    assert mod.post(url, values, page=url).url.path == url
+    group, _ = _listing(mod.path, group_id)
+    # The changed meeting gets the Kring place of its town, as every new or changed meeting does.
+    place = msgspec.structs.replace(TUESDAYS_IN_GENT.place, place_id="be-gent")
+    assert group.meetings == [msgspec.structs.replace(TUESDAYS_IN_GENT, opens_at="19:00", place=place)]
+    assert _rows(mod.path, "SELECT details FROM audit WHERE action = 'edit'")[-1] == ("meetings",)
+
+
+def test_a_meeting_the_form_cannot_show_is_kept_as_it_is_or_removed(mod: Moderator) -> None:
+    group_id = "be-aa-vlaanderen"
+    on_the_15th = models.Meeting(
+        freq="monthly",
+        bymonthday=[15],
+        opens_at="10:00",
+        place=models.Place(place_id="be-leuven"),
+        notes={"nl": "Koffie vanaf 9:30.", "fr": "Café dès 9h30.", "en": "Coffee from 9:30."},
+    )
+    _with_meetings(mod.path, group_id, [on_the_15th, TUESDAYS_IN_GENT])
+    mod.sign_in()
+    url = f"/moderate/listings/{group_id}"
+    page = soup(mod.client.get(url).text)
+    first = page.select("fieldset.meeting")[0]
+    assert "every month on day 15" in first.get_text() and first.select_one("#s-meeting-0-weekday") is None
+    values = _form(str(page))
+    values["description"] = "A text a moderator changed, long enough to pass."
+    assert mod.post(url, values, page=url).url.path == url
+    assert _listing(mod.path, group_id)[0].meetings == [on_the_15th, TUESDAYS_IN_GENT]
+    values["meeting-0-remove"] = "1"
+    assert mod.post(url, values, page=url).url.path == url
+    assert _listing(mod.path, group_id)[0].meetings == [TUESDAYS_IN_GENT]
+
+
+def test_a_submission_from_the_first_form_shows_what_it_said_about_when(mod: Moderator) -> None:
+    """Before meetings came row by row, the form asked how often and when in words (shape 1 in the inbox)."""
+    old = (
+        b'{"name":"Praatgroep","kind":"talk_circle","country":"BE","format":"in_person","description":'
+        b'"A talk circle for people who care for someone.","city":"Gent","frequency":"weekly",'
+        b'"schedule":"Tuesdays, 19:30","email":"a@example.org"}'
+    )
+    db.run_write(
+        mod.path,
+        lambda conn: conn.execute(
+            "INSERT INTO submission (received, lang, doc) VALUES ('2026-11-01', 'nl', ?)", (old,)
+        ),
+    )
+    submission_id = _rows(mod.path, "SELECT max(id) FROM submission")[0][0]
+    mod.sign_in()
+    assert mod.client.get("/moderate").status_code == 200
+    url = f"/moderate/submissions/{submission_id}"
+    page = mod.client.get(url)
+    assert page.status_code == 200 and "“weekly · Tuesdays, 19:30”" in page.text
+    assert mod.post(f"{url}/approve", _form(page.text), page=url).url.path == "/moderate/listings/praatgroep"

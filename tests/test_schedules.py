@@ -106,8 +106,8 @@ def test_a_day_without_a_time_is_a_date_only() -> None:
 )
 def test_a_schedule_that_cannot_be_followed_says_which_field_and_why(fields: dict, field: str) -> None:
     found = problems(msgspec.convert(fields, Schedule))
-    assert [f for f, _ in found] == [field], found
-    assert all(why for _, why in found)
+    assert [p.field for p in found] == [field], found
+    assert all(p.rule and p.why for p in found)
 
 
 @pytest.mark.parametrize(

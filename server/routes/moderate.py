@@ -202,18 +202,21 @@ async def audit(request: Request, moderator: NamedDependency[str], database: Nam
 
 
 def _read_form(
-    items: list[tuple[str, str]], snapshot_places: dict[str, Any]
+    items: list[tuple[str, str]], snapshot_places: dict[str, Any], before: list[models.Meeting]
 ) -> tuple[forms.GroupSubmission | None, moderation.Changes | None, dict[str, str], dict[str, Any]]:
-    """The organizer's fields (checked exactly as on /submit) and the moderator's own ones."""
-    group, problems, typed = forms.check(items, forms.ListingForm)
+    """The organizer's fields (checked exactly as on /submit) and the moderator's own ones. `before`: the
+    meetings the form showed (row i started from the i-th)."""
     extra = {k: v.strip() for k, v in items if k in ("description_lang", "source", "place_id", "status")}
+    place_id = extra.get("place_id") or None
+    group, problems, typed = forms.check(
+        items, forms.ListingForm, before=before, place_id=place_id, places=snapshot_places
+    )
     typed.update(extra)
     if extra.get("description_lang") not in moderation.LANGS:
         problems["description_lang"] = "choice"
     source = extra.get("source", "")
     if problem := forms.text_problem(source, min_length=4, max_length=400):
         problems["source"] = "markup" if problem == "markup" else "source"
-    place_id = extra.get("place_id") or None
     if place_id is not None and place_id not in snapshot_places:
         problems["place_id"] = "choice"
     if extra.get("status", "active") not in STATUS:
@@ -298,7 +301,10 @@ async def approve(
     snapshot: NamedDependency[Snapshot],
 ) -> Response[Any]:
     found = await _submission(database, submission_id)
-    group, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
+    items = await _form_items(request)
+    group, changes, problems, typed = _read_form(items, snapshot.places, found.group.meetings)
+    if forms.adds_a_meeting(items):  # without JavaScript: nothing is decided
+        return _submission_page(request, moderator, found, typed, {}, snapshot)
     if group is None or changes is None:
         return _submission_page(request, moderator, found, typed, problems, snapshot, status_code=400)
     today = search.today()
@@ -392,7 +398,10 @@ async def edit(
     snapshot: NamedDependency[Snapshot],
 ) -> Response[Any]:
     group, origin = await _listing(database, listing_id)
-    form, changes, problems, typed = _read_form(await _form_items(request), snapshot.places)
+    items = await _form_items(request)
+    form, changes, problems, typed = _read_form(items, snapshot.places, group.meetings)
+    if forms.adds_a_meeting(items):  # without JavaScript: nothing is decided
+        return await _listing_page(request, database, moderator, group, origin, typed, {}, snapshot)
     if form is None or changes is None:
         return await _listing_page(
             request, database, moderator, group, origin, typed, problems, snapshot, status_code=400

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 
 from server import forms, inbox
@@ -53,7 +53,25 @@ def client_key(secret: str) -> Callable[[Request], str]:
 
 @get("/submit", name="submit")
 async def submit_form(request: Request, lang: FromPath[str]) -> Template:
-    return render(request, lang, "pages/submit.html", values={}, problems={}, problem_texts=forms.PROBLEMS)
+    values = forms.meeting_values([])
+    return render(request, lang, "pages/submit.html", values=values, problems={}, problem_texts=forms.PROBLEMS)
+
+
+@get("/submit/meeting", name="submit_meeting")
+async def meeting_row(
+    request: Request, lang: FromPath[str], index: Annotated[int, Parameter(ge=0, lt=forms.MAX_MEETINGS)]
+) -> Template:
+    """One more meeting row, for htmx to put in place of "Add a meeting" (the organizers' and the moderators'
+    forms), with the button again after it."""
+    return render(
+        request,
+        lang,
+        "partials/_meeting_added.html",
+        row=forms.Row(index),
+        values={},
+        problems={},
+        problem_texts=forms.PROBLEMS,
+    )
 
 
 @post("/submit", name="submit_post", request_max_body_size=MAX_BODY)
@@ -66,6 +84,8 @@ async def submit_send(
     if any(k == HONEYPOT and v for k, v in items):
         return Redirect(f"/{lang}/submit/thanks", status_code=303)
     submission, problems, typed = forms.check(items)
+    if forms.adds_a_meeting(items):  # without JavaScript: the form comes back with one more row, nothing is sent
+        return render(request, lang, "pages/submit.html", values=typed, problems={}, problem_texts=forms.PROBLEMS)
     if submission is None:
         response = render(
             request, lang, "pages/submit.html", values=typed, problems=problems, problem_texts=forms.PROBLEMS
@@ -126,7 +146,7 @@ async def reported(
 
 router = Router(
     path="/{lang:str}",
-    route_handlers=[submit_form, submit_send, submit_thanks, report, reported],
+    route_handlers=[submit_form, meeting_row, submit_send, submit_thanks, report, reported],
     guards=[known_language],
     include_in_schema=False,
 )

@@ -11,13 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import msgspec
 import pyotp
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from server import accounts, db
+from server import accounts, db, listings, models, moderation
 from tests.browser.conftest import start_server
 from tests.helpers.browser import violations
+from tests.helpers.data import TUESDAYS_IN_GENT
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -25,7 +27,8 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(scope="module")
 def moderated(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """A server on its own copy of the data, with a moderator and one pending submission."""
+    """A server on its own copy of the data, with a moderator, one pending submission, and a listing with two
+    meetings: one the form shows as a row, one it cannot show whole (on a day of the month)."""
     path = tmp_path_factory.mktemp("moderated") / "kring.sqlite"
     shutil.copy(real_db, path)
 
@@ -38,6 +41,11 @@ def moderated(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                 b'"email":"circle@example.org"}',
             ),
         )
+        found = moderation.get_listing(conn, "be-aa-vlaanderen")
+        assert found is not None
+        on_the_15th = models.Meeting(freq="monthly", bymonthday=[15], place=models.Place(place_id="be-leuven"))
+        group = msgspec.structs.replace(found[0], meetings=[on_the_15th, TUESDAYS_IN_GENT])
+        listings.write(conn, group, found[1], {})
         return accounts.add(conn, "ilse", PASSWORD)
 
     uri = db.run_write(path, prepare)
@@ -127,6 +135,7 @@ def test_moderator_pages_have_no_violations(context: BrowserContext, moderated: 
         "/moderate/audit",
         "/moderate/submissions/1",
         "/moderate/listings/be-psybru",
+        "/moderate/listings/be-aa-vlaanderen",
     ):
         page.goto(f"{base}{path}?lang={lang}")
         assert violations(page) == "", path
@@ -147,7 +156,7 @@ def test_from_the_organizers_form_to_the_results(context: BrowserContext, modera
     organizer.select_option("#s-format", "in_person")
     organizer.fill("#s-city", "Leuven")
     organizer.fill("#s-email", "walk@example.org")
-    organizer.click("form.submit button[type=submit]")
+    organizer.get_by_role("button", name="Send for checking").click()
     organizer.wait_for_url(f"{base}/en/submit/thanks")
 
     moderator = context.new_page()

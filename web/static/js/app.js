@@ -1,5 +1,6 @@
 /* Kring in the page: registers the service worker, says when an update is ready (and reloads only when
-   the person asks), says when the device is offline, and keeps the filters in step with the address. */
+   the person asks), says when the device is offline, keeps the filters in step with the address, and helps
+   the forms' meeting rows (the focus goes to an added row; Enter sends the form, not "Add a meeting"). */
 "use strict";
 
 (() => {
@@ -55,6 +56,24 @@
       document.addEventListener("htmx:load", () => window.htmx.trigger(form, "change"), { once: true });
     }
   }
+
+  // "Add a meeting" (the organizers' and the moderators' forms): htmx puts the new row where the button was,
+  // which took the focus with it; the focus goes to the row's first field, where the person carries on.
+  document.addEventListener("htmx:load", (event) => {
+    if (event.target instanceof Element && event.target.matches("fieldset.meeting")) {
+      event.target.querySelector("select, input").focus();
+    }
+  });
+
+  // A form with "Add a meeting" has that button before its own: Enter in a field would press it, as the first
+  // submit button. Enter sends the form with its own button instead, as in any other form.
+  document.addEventListener("keydown", (event) => {
+    const field = event.target;
+    if (event.key !== "Enter" || !(field instanceof HTMLInputElement) || !field.form) return;
+    if (!field.form.querySelector("button[name=add_meeting]")) return;
+    event.preventDefault();
+    field.form.requestSubmit(field.form.querySelector("button[type=submit]:not([name=add_meeting])"));
+  });
 
   // The helper (/start): the same suggestion as the server, from the table the form carries, so that
   // it answers at once and offline. Nothing is stored; the answers only go into this page's address.

@@ -1,5 +1,6 @@
 /* Kring in the page: registers the service worker, says when an update is ready (and reloads only when
-   the person asks), says when the device is offline, and keeps the filters in step with the address. */
+   the person asks), says when the device is offline, and keeps the filters in step with the address; the
+   buttons that need a script (share, copy) are hidden in the HTML and shown here when they can work. */
 "use strict";
 
 (() => {
@@ -215,6 +216,32 @@
         for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
       }
       document.getElementById("forget-done").textContent = forget.dataset.done;
+    });
+  }
+
+  // Share a group: the phone's own share sheet where there is one, else a "copy the link" button. Copying
+  // (the link, a meeting's address) says it in the status element the button names, for eyes and ears.
+  const share = document.getElementById("share");
+  const canShare = share && typeof navigator.share === "function";
+  if (canShare) {
+    share.hidden = false;
+    share.addEventListener("click", () => {
+      // The person closing the share sheet rejects the promise: nothing to say then.
+      navigator.share({ title: share.dataset.title, url: share.dataset.url }).catch(() => {});
+    });
+  }
+  for (const button of document.querySelectorAll("button.copy")) {
+    if (!navigator.clipboard || (canShare && button.id === "copy-link")) continue;
+    const status = document.getElementById(button.dataset.status);
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      status.textContent = "";
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        status.textContent = status.dataset.done;
+      } catch (error) {
+        status.textContent = status.dataset.failed;
+      }
     });
   }
 

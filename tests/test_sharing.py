@@ -1,5 +1,6 @@
-"""Directions and sharing in the HTML (tests/browser/test_meetings.py drives them): a geo: link and a "copy"
-button for each in-person meeting, and the share and SMS links of a group."""
+"""Directions, sharing and print in the HTML (tests/browser/test_meetings.py drives them): a geo: link and a
+"copy" button for each in-person meeting, the share and SMS links of a group, and what a printed listing or
+group page keeps of the crisis numbers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from urllib.parse import unquote
 
 from litestar.testing import TestClient
 
+from server import web
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import BASE_URL, soup
@@ -59,3 +61,21 @@ def test_shared_links_use_the_public_origin(tmp_path: Path, fixture_db: Path) ->
         page = soup(other.get("/nl/groups/test-rouwgroep-gent").text)
     assert page.select_one("#copy-link")["data-copy"] == "https://kring.example.org/nl/groups/test-rouwgroep-gent"
     assert sms_lines(page)[-1] == "https://kring.example.org/nl/groups/test-rouwgroep-gent"
+
+
+def test_a_printed_listing_or_group_keeps_the_urgent_crisis_numbers_of_both_countries(fclient) -> None:
+    lines = fclient.app.state.catalog.snapshot.crisis_lines
+    urgent = {line.phone.number for line in lines if line.kind in ("emergency", "suicide")}
+    assert {"112", "1813", "0800 32 123", "113", "0800-0113"} <= urgent
+    for url in ("/fr/groups", "/fr/groups?kind=talk_circle", "/fr/groups/test-rouwgroep-gent"):
+        page = soup(fclient.get(url).text)
+        printed = page.select_one("section.print-only.print-crisis")
+        assert {strong.text for strong in printed.select("li strong")} >= urgent, url
+        assert f"{BASE_URL}/fr/crisis" in printed.text
+        button = page.select_one("button.print")
+        assert button.has_attr("hidden"), url  # app.js shows it and calls window.print()
+
+
+def test_the_print_rules_stay_out_of_the_crisis_pages_inline_css() -> None:
+    css = (web.STATIC_DIR / "css" / "kring.css").read_text()
+    assert "@media print" in css and "@media print" not in web.INLINE_CSS and ".print-only" not in web.INLINE_CSS

@@ -78,6 +78,7 @@ async def groups(
         places=web.place_options(snapshot, lang),
         snapshot=snapshot,
         shown=shown(lang, results),
+        sections=crisis_sections(snapshot.crisis_lines),
     )
 
 
@@ -140,6 +141,7 @@ def group_page(
         meetings=shown,
         next_dates=web.next_dates(listing, lang, today, shown),
         calendar=bool(ics.scheduled(listing.group, today)),
+        sections=crisis_sections(snapshot.crisis_lines, listing.group.country),
         **extra,
     )
 

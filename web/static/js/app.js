@@ -1,6 +1,6 @@
 /* Kring in the page: registers the service worker, says when an update is ready (and reloads only when
    the person asks), says when the device is offline, and keeps the filters in step with the address; the
-   buttons that need a script (share, copy) are hidden in the HTML and shown here when they can work. */
+   buttons that need a script (share, copy, print) are hidden in the HTML and shown here when they can work. */
 "use strict";
 
 (() => {
@@ -243,6 +243,12 @@
         status.textContent = status.dataset.failed;
       }
     });
+  }
+
+  // Print: the print stylesheet (kring.css) keeps names, dates, places, phone numbers and the crisis numbers.
+  for (const button of document.querySelectorAll("button.print")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
   }
 
   // Near me: the device finds the nearest Kring place itself; only that place's id goes in the address.

@@ -150,14 +150,13 @@ def calendar(
     chosen: Options,
     today: dt.date,
     places: dict[str, models.KnownPlace],
-    now: dt.datetime | None = None,
 ) -> bytes | None:
     """The calendar file of a listing's meetings, or None when it has none with a schedule and a date left.
     `places`: the snapshot's, which name a meeting's town (web.meeting_place())."""
     found = scheduled(group, today)
     if not found:
         return None
-    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)  # when this file was made (RFC 5545 DTSTAMP)
     title = group.name if chosen.name else i18n.gettext(lang, SUMMARY)
     cal = Calendar()
     cal.add("prodid", PRODID)

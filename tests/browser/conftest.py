@@ -71,6 +71,17 @@ def live_server(real_db: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def fixture_server(fixture_db: Path) -> Iterator[str]:
+    """The made-up fixture listings (tests/fixtures.py): some stale, one hidden, several with meetings."""
+    process, base = start_server(fixture_db)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make test`, which installs Debian's chromium")

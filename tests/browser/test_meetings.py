@@ -14,7 +14,6 @@ from icalendar import Calendar
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from server import schedules, search
-from tests.browser.conftest import start_server
 from tests.helpers.browser import install, until, violations
 from tests.helpers.calendar import calendar_dates, day_and_time
 
@@ -26,15 +25,6 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"  # git-ignored: pictures for
 SHARE_SHEET = "Navigator.prototype.share = function (data) { window.shared = data; return Promise.resolve(); };"
 NO_SHARE_SHEET = "delete Navigator.prototype.share;"
 PRINT_DIALOG = "window.print = () => { window.printed = true; };"
-
-
-@pytest.fixture(scope="module")
-def fixture_server(fixture_db: Path) -> Iterator[str]:
-    """The made-up fixture listings (tests/fixtures.py), several of them with meetings."""
-    process, base = start_server(fixture_db)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -134,6 +134,24 @@ def _clock(text: str | None) -> dt.time:
     return dt.time.fromisoformat(text) if text else dt.time()
 
 
+def rule(schedule: Schedule, origin: dt.date) -> rrule.rrule:
+    """The schedule's recurrence in naive local time, at its opening time (midnight without one), counted from
+    its dtstart (interval, count), or from `origin` when it has none: a weekly or monthly rule without one can
+    start anywhere. The calendar file (server/ics.py) writes this same rule as its RRULE."""
+    if schedule.freq is None:
+        raise ValueError("a schedule that is not known has no rule")
+    return rrule.rrule(
+        rrule.WEEKLY if schedule.freq == "weekly" else rrule.MONTHLY,
+        dtstart=dt.datetime.combine(schedule.dtstart or origin, _clock(schedule.opens_at)),
+        interval=schedule.interval,
+        byweekday=[_weekday(d) for d in schedule.byday] or None,
+        bymonthday=schedule.bymonthday or None,
+        until=dt.datetime.combine(schedule.until, dt.time.max) if schedule.until else None,
+        count=schedule.count,
+        wkst=rrule.MO,
+    )
+
+
 def occurrences(schedule: Schedule, start: dt.date, weeks: int = WINDOW_WEEKS) -> list[Occurrence]:
     """The dates from `start` (included) to `weeks` weeks later (excluded), in order. The schedule must be
     sound (problems() is empty); none when it is not known."""
@@ -144,22 +162,12 @@ def occurrences(schedule: Schedule, start: dt.date, weeks: int = WINDOW_WEEKS) -
     end = start + dt.timedelta(weeks=weeks)
     if schedule.valid_to is not None:
         end = min(end, schedule.valid_to + dt.timedelta(days=1))
-    opens, closes = _clock(schedule.opens_at), schedule.closes_at and _clock(schedule.closes_at)
-    # Counted from dtstart (interval, count); without one, a weekly or monthly rule can start anywhere.
-    origin = schedule.dtstart or first
-    rule = rrule.rrule(
-        rrule.WEEKLY if schedule.freq == "weekly" else rrule.MONTHLY,
-        dtstart=dt.datetime.combine(origin, opens),
-        interval=schedule.interval,
-        byweekday=[_weekday(d) for d in schedule.byday] or None,
-        bymonthday=schedule.bymonthday or None,
-        until=dt.datetime.combine(schedule.until, dt.time.max) if schedule.until else None,
-        count=schedule.count,
-        wkst=rrule.MO,
-    )
+    closes = schedule.closes_at and _clock(schedule.closes_at)
     skipped = set(schedule.not_on)
     out = []
-    for local in rule.between(dt.datetime.combine(first, dt.time()), dt.datetime.combine(end, dt.time()), inc=True):
+    for local in rule(schedule, first).between(
+        dt.datetime.combine(first, dt.time()), dt.datetime.combine(end, dt.time()), inc=True
+    ):
         if local.date() in skipped or local.date() >= end:
             continue
         ends = dt.datetime.combine(local.date(), closes, tzinfo=zone) if closes else None

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 import msgspec
 from babel.numbers import format_decimal
@@ -22,7 +23,7 @@ from litestar.response import Template
 from litestar.types import Message, Scope
 from markupsafe import Markup, escape
 
-from server import forms, i18n, labels, meetings, search
+from server import forms, i18n, labels, meetings, models, search
 from server.catalog import Listing, Results, Snapshot, When
 from server.facets import Facet
 from server.labels import N_
@@ -85,7 +86,7 @@ def environment(settings: Settings) -> Environment:
         label=lambda key, table, lang: i18n.gettext(lang, table[key]),
         weekday=lambda key, lang: i18n.gettext(lang, labels.WEEKDAY[key]),
     )
-    env.globals.update(facet_options=facet_options, count_updates=count_updates, card=card)
+    env.globals.update(facet_options=facet_options, count_updates=count_updates, card=card, sms_link=sms_link)
     return env
 
 
@@ -200,9 +201,10 @@ class MeetingShown(NamedTuple):
 
     index: int  # in group.meetings
     rule: str  # the rule in words with its hours; "" when the data does not say when
-    where: str  # "Online", or the address, postcode and town; "" when it meets at the listing's place
+    where: str  # "Online", or the address, postcode and town ("" when the data gives none)
     notes: Any  # dict of texts by language (field.localized), or {}
-    place: Any  # the meeting's models.Place (its own, else the listing's), or None when online
+    address: str  # the address line to copy; "" when it meets online
+    geo: str  # a geo: link that opens the phone's map app at the place; "" without coordinates
 
 
 class DateShown(NamedTuple):
@@ -222,17 +224,43 @@ def address(place: Any, town: str | None) -> str:
     return ", ".join(part for part in (place.address, place.postcode, town) if part)
 
 
+def geo_link(lat: float, lon: float, line: str) -> str:
+    """A geo: URI (RFC 5870) that the phone hands to its own map app, which then looks up `line` near the
+    point (Android's ?q=). Kring itself sends nothing anywhere."""
+    return f"geo:{lat:.5f},{lon:.5f}" + (f"?q={quote(line, safe='')}" if line else "")
+
+
+class MeetingPlace(NamedTuple):
+    """Where one meeting is, as the group page and the calendar file (server/ics.py) say it."""
+
+    where: str  # "Online", or the address line ("" when the data gives none)
+    address: str  # the address line of an in-person meeting; "" online
+    geo: str  # a geo: link that opens the phone's map app at the place; "" online or without coordinates
+
+
+def meeting_place(
+    group: models.Group, meeting: models.Meeting, lang: str, places: dict[str, models.KnownPlace]
+) -> MeetingPlace:
+    """Where a meeting is: online, or in person at its own place, else the listing's. `places`: the
+    snapshot's Kring places, which name a place_id's town and give its coordinates when the data has none."""
+    if meeting.online:
+        return MeetingPlace(i18n.labels_in(lang).FORMAT["online"], "", "")
+    place = meeting.place or group.place
+    if place is None:
+        return MeetingPlace("", "", "")
+    known = places.get(place.place_id) if place.place_id else None
+    line = address(place, place.city or (known.label(lang) if known else None))
+    lat = place.lat if place.lat is not None else (known.lat if known else None)
+    lon = place.lon if place.lon is not None else (known.lon if known else None)
+    return MeetingPlace(line, line, geo_link(lat, lon, line) if lat is not None and lon is not None else "")
+
+
 def meetings_shown(item: Listing, lang: str, places: dict[str, Any]) -> list[MeetingShown]:
-    """The listing's meetings in words; `places`: the snapshot's Kring places, which name a place_id's town."""
-    online = i18n.labels_in(lang).FORMAT["online"]
+    """The listing's meetings in words; `places`: the snapshot's Kring places (meeting_place())."""
     out = []
     for i, m in enumerate(item.group.meetings):
-        place = None if m.online else (m.place or item.group.place)
-        where = online
-        if place is not None:
-            known = places.get(place.place_id) if place.place_id else None
-            where = address(place, place.city or (known.label(lang) if known else None))
-        out.append(MeetingShown(i, meetings.describe(m, lang), where, m.notes, place))
+        where, line, geo = meeting_place(item.group, m, lang, places)
+        out.append(MeetingShown(i, meetings.describe(m, lang), where, m.notes, line, geo))
     return out
 
 
@@ -251,6 +279,24 @@ def next_dates(item: Listing, lang: str, today: Any, shown: list[MeetingShown]) 
             )
         )
     return out
+
+
+NEXT_DATE = N_("Next date: %(date)s")
+
+
+@pass_context
+def sms_link(context: Context, name: str, next_date: DateShown | None, url: str) -> str:
+    """An sms: link whose message holds the group's name, its next date and the page's address, for a phone
+    without data (it needs no JavaScript either). `sms:?&body=` is the form both Android and iOS read."""
+    lang = context["lang"]
+    lines = [name]
+    if next_date is not None:
+        when = ", ".join(part for part in (next_date.day, next_date.hours) if part)
+        if next_date.where:
+            when += f" · {next_date.where}"
+        lines.append(i18n.gettext(lang, NEXT_DATE) % {"date": when})
+    lines.append(url)
+    return "sms:?&body=" + quote("\n".join(lines), safe="")
 
 
 _DISTANCE = "\x00distance\x00"

@@ -7,14 +7,14 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Request, Router, get
+from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
-from server import i18n, models, search, start, web
+from server import i18n, ics, models, search, start, web
 from server.catalog import Listing, Results, Snapshot
 from server.db import Database
 from server.deps import Chosen, known_language
@@ -78,6 +78,7 @@ async def groups(
         places=web.place_options(snapshot, lang),
         snapshot=snapshot,
         shown=shown(lang, results),
+        sections=crisis_sections(snapshot.crisis_lines),
     )
 
 
@@ -102,10 +103,17 @@ async def results(
     )
 
 
+ICS = ".ics"
+
+
 @get("/groups/{group_id:str}", name="group")
 async def group(
     request: Request, lang: FromPath[str], group_id: FromPath[str], snapshot: NamedDependency[Snapshot]
-) -> Template:
+) -> Template | Response[bytes]:
+    """One group's page, or with `.ics` after its id its calendar entry (calendar_entry()): a Litestar path
+    parameter is a whole segment, so both share this route (an id never holds a dot: models.Slug)."""
+    if group_id.endswith(ICS):
+        return calendar_entry(request, lang, group_id.removesuffix(ICS), snapshot)
     listing = snapshot.by_id.get(group_id)
     if listing is None:
         raise NotFoundException("No such group")
@@ -132,8 +140,40 @@ def group_page(
         stale=stale,
         meetings=shown,
         next_dates=web.next_dates(listing, lang, today, shown),
+        calendar=bool(ics.scheduled(listing.group, today)),
+        sections=crisis_sections(snapshot.crisis_lines, listing.group.country),
         **extra,
     )
+
+
+def calendar_entry(
+    request: Request, lang: str, group_id: str, snapshot: NamedDependency[Snapshot]
+) -> Template | Response[bytes]:
+    """/{lang}/groups/{id}.ics: the listing's meetings as a calendar file (server/ics.py), neutral unless the
+    query asks for the name (`title=name`) or the place (`address=1`).
+
+    An option value it does not know is a 400 page that names it; a listing with no date to put in a
+    calendar is a 404 page that says so (its page shows no calendar form then). Never a 500.
+    """
+    listing = snapshot.by_id.get(group_id)
+    if listing is None:
+        raise NotFoundException("No such group")
+    chosen, wrong = ics.options(request.query_params.multi_items())
+    if wrong:
+        option = ", ".join(f"{key}={value}" for key, value in wrong)
+        return calendar_problem(request, lang, 400, listing, "unknown_option", option=option)
+    body = ics.calendar(listing.group, lang, chosen, search.today(), snapshot.places)
+    if body is None:
+        return calendar_problem(request, lang, 404, listing, "no_dates")
+    disposition = f'attachment; filename="{ics.filename(lang)}"'
+    return Response(body, media_type=ics.MEDIA_TYPE, headers={"content-disposition": disposition})
+
+
+def calendar_problem(request: Request, lang: str, status: int, listing: Listing, reason: str, **extra: Any) -> Template:
+    """The error page, saying why there is no calendar file (pages/error.html words each `reason`)."""
+    response = render(request, lang, "pages/error.html", status=status, reason=reason, group=listing.group, **extra)
+    response.status_code = status
+    return response
 
 
 # The crisis page's first screen: big call buttons for these kinds; the other lines follow, grouped by need.

@@ -1,6 +1,7 @@
 /* Kring in the page: registers the service worker, says when an update is ready (and reloads only when
    the person asks), says when the device is offline, keeps the filters in step with the address, and helps
-   the forms' meeting rows (the focus goes to an added row; Enter sends the form, not "Add a meeting"). */
+   the forms' meeting rows (the focus goes to an added row; Enter sends the form, not "Add a meeting"); the
+   buttons that need a script (share, copy, print) are hidden in the HTML and shown here when they can work. */
 "use strict";
 
 (() => {
@@ -235,6 +236,38 @@
       }
       document.getElementById("forget-done").textContent = forget.dataset.done;
     });
+  }
+
+  // Share a group: the phone's own share sheet where there is one, else a "copy the link" button. Copying
+  // (the link, a meeting's address) says it in the status element the button names, for eyes and ears.
+  const share = document.getElementById("share");
+  const canShare = share && typeof navigator.share === "function";
+  if (canShare) {
+    share.hidden = false;
+    share.addEventListener("click", () => {
+      // The person closing the share sheet rejects the promise: nothing to say then.
+      navigator.share({ title: share.dataset.title, url: share.dataset.url }).catch(() => {});
+    });
+  }
+  for (const button of document.querySelectorAll("button.copy")) {
+    if (!navigator.clipboard || (canShare && button.id === "copy-link")) continue;
+    const status = document.getElementById(button.dataset.status);
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      status.textContent = "";
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        status.textContent = status.dataset.done;
+      } catch (error) {
+        status.textContent = status.dataset.failed;
+      }
+    });
+  }
+
+  // Print: the print stylesheet (kring.css) keeps names, dates, places, phone numbers and the crisis numbers.
+  for (const button of document.querySelectorAll("button.print")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
   }
 
   // Near me: the device finds the nearest Kring place itself; only that place's id goes in the address.

@@ -6,7 +6,10 @@
    - static assets (content-hashed): cache first; pages: network first, then the cache, then the
      offline page (which prints the crisis numbers);
    - a results request that fails offline is answered from the catalog, by the rules of search.js;
-   - never cached: anything but GET, moderator pages, answers marked no-store or private.
+   - never cached: anything but GET, moderator pages, answers marked no-store or private, and calendar
+     files (/{lang}/groups/{id}.ics): a download the person asked for just now, whose copy would be a
+     trace on the device of the groups they put in a calendar (with the name, when they chose it) and would
+     carry dates that go stale; offline, asking for one gets the offline page.
    It serves, it does not author: the markup of offline results is the server's. server/worker.py renders
    the partials the listing uses (_results.html with an offline note, _card.html, _result_counts.html) into
    KRING.skeletons, each shape of each with a slot ⟦name⟧ wherever a value goes. A worker has no DOM, and
@@ -89,7 +92,9 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/moderate")) return;
-  if (url.pathname.startsWith("/static/")) {
+  if (url.pathname.endsWith(".ics")) {
+    event.respondWith(networkOnly(request, url));
+  } else if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
   } else if (/^\/(nl|fr|en)\/groups\/results$/.test(url.pathname)) {
     event.respondWith(results(request, url));
@@ -115,6 +120,14 @@ async function cacheFirst(request) {
   }
 }
 
+async function networkOnly(request, url) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    return (await caches.match(`/${languageOf(url)}/offline`)) || Response.error();
+  }
+}
+
 async function networkFirst(request, cacheName) {
   try {
     const response = await fetch(request);
@@ -131,8 +144,10 @@ function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms))]);
 }
 
+const languageOf = (url) => (LANGS.includes(url.pathname.split("/")[1]) ? url.pathname.split("/")[1] : LANGS[0]);
+
 async function page(request, url) {
-  const lang = LANGS.includes(url.pathname.split("/")[1]) ? url.pathname.split("/")[1] : LANGS[0];
+  const lang = languageOf(url);
   // The newest copy first: the page as last visited, else as this version precached it.
   const cached = (await (await caches.open(PAGES)).match(request, { ignoreVary: true }))
     || (await (await caches.open(SHELL)).match(request, { ignoreVary: true }));

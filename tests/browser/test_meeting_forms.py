@@ -1,6 +1,6 @@
 """The organizers' form with its meeting rows in Chromium: "Add a meeting" puts a third row in place (htmx) and
 what the organizer types in it arrives; Enter still sends the form; no WCAG 2.2 A/AA violation with the rows,
-also after a failed send, in each language."""
+also after a failed send, in each language; offline, the worker puts nothing in place of a row it lacks."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 
 from server import db, inbox, models
 from tests.browser.conftest import start_server
-from tests.helpers.browser import violations
+from tests.helpers.browser import install, until, violations
 from tests.helpers.data import SECOND_THURSDAYS_ONLINE, TUESDAYS_IN_GENT, TWO_MEETINGS
 
 pytestmark = pytest.mark.browser
@@ -117,3 +117,22 @@ def test_no_violations_after_a_failed_send_with_meeting_rows(
     assert page.locator("fieldset.meeting").count() == 3  # the two filled rows, and one to fill
     assert violations(page) == ""
     assert len(submissions(path)) == before
+
+
+def test_offline_add_a_meeting_puts_nothing_in_place(
+    persistent: BrowserContext, inbox_server: tuple[str, Path]
+) -> None:
+    """The worker answers a row it never fetched with nothing, never with the offline page or another row."""
+    base, _ = inbox_server
+    page = persistent.new_page()
+    install(page, f"{base}/en/submit")
+    page.reload()  # now the worker controls the page and has it
+    persistent.set_offline(True)
+    try:
+        page.evaluate("document.body.addEventListener('htmx:sendError', () => { window.rowFailed = true; })")
+        page.get_by_role("button", name="Add a meeting").click()
+        until(page, "window.rowFailed === true")
+        assert page.locator("fieldset.meeting").count() == 2
+        assert page.locator("h1").count() == 1  # no page inside the page
+    finally:
+        persistent.set_offline(False)

@@ -4,7 +4,7 @@
    - activate: carry the pages visited under older versions over (those the new precache does not have),
      then delete every cache that is not this version's;
    - static assets (content-hashed): cache first; pages: network first, then the cache, then the
-     offline page (which prints the crisis numbers);
+     offline page (which prints the crisis numbers); a fragment htmx asks for: its own answer or nothing;
    - a results request that fails offline is answered from the catalog, by the rules of search.js;
    - never cached: anything but GET, moderator pages, answers marked no-store or private, and calendar
      files (/{lang}/groups/{id}.ics): a download the person asked for just now, whose copy would be a
@@ -160,6 +160,9 @@ async function page(request, url) {
     return await (cached ? withTimeout(network, NAVIGATION_TIMEOUT_MS) : network);
   } catch (error) {
     if (cached) return cached;
+    // A fragment htmx asked for (a meeting row the forms add) is its own answer or nothing: never a page, nor
+    // a row of another index, put in its place. Going back (history restore) wants the whole page.
+    if (request.mode !== "navigate" && !request.headers.get("HX-History-Restore-Request")) throw error;
     // The listing with other filters: its page without them; app.js then asks for these results.
     const shell = await caches.match(url.pathname, { ignoreSearch: true, ignoreVary: true });
     if (shell) return shell;

@@ -37,12 +37,14 @@ class When(Struct, frozen=True):
     starts: dt.datetime  # aware, in the meeting's time zone
     ends: dt.datetime | None
     timed: bool
+    # The date as search.py orders dates: the local day's ordinal, then HHMM (search.NO_TIME: no time).
+    # Worked out once (when_of), since every card and search compares it.
+    key: int
 
-    @property
-    def key(self) -> int:
-        """The date as search.py orders dates: the local day's ordinal, then HHMM (search.NO_TIME: no time)."""
-        hhmm = self.starts.hour * 100 + self.starts.minute if self.timed else search.NO_TIME
-        return self.starts.toordinal() * 10_000 + hhmm
+
+def when_of(meeting: int, o: schedules.Occurrence) -> When:
+    hhmm = o.starts.hour * 100 + o.starts.minute if o.timed else search.NO_TIME
+    return When(meeting, o.starts, o.ends, o.timed, o.starts.toordinal() * 10_000 + hhmm)
 
 
 class Listing(Struct, kw_only=True):
@@ -488,11 +490,7 @@ def listing(
 
 def dates(group: models.Group, today: dt.date) -> list[When]:
     """The dates of a listing's meetings from `today` for 12 weeks, in order (of starts, then meeting)."""
-    found = [
-        When(i, o.starts, o.ends, o.timed)
-        for i, meeting in enumerate(group.meetings)
-        for o in schedules.expand(meeting, today)
-    ]
+    found = [when_of(i, o) for i, meeting in enumerate(group.meetings) for o in schedules.expand(meeting, today)]
     found.sort(key=lambda w: (w.key, w.meeting))
     return found
 

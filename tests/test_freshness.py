@@ -232,6 +232,8 @@ def test_stale_cards_say_since_when_and_fresh_ones_when_checked(fclient) -> None
 
 
 def test_cards_are_kept_per_data_version_language_and_freshness(fclient) -> None:
+    web._CARDS.clear()  # other tests render cards in both freshnesses (test_offline_data)
+    fclient.app.page_cache.clear()
     fclient.get("/fr/groups?kind=orientation")
     version = fclient.blocking_portal.call(fclient.app.state.catalog.current).version
     assert (version, "test-orientation", "fr", True) in web._CARDS

@@ -60,25 +60,25 @@ def start_server(
     raise RuntimeError("the server did not answer within 20 s")
 
 
-@pytest.fixture(scope="session")
-def live_server(real_db: Path) -> Iterator[str]:
-    process, base = start_server(real_db)
+def serving(path: Path) -> Iterator[str]:
+    """A server of the database at `path` for as long as the fixture lives."""
+    process, base = start_server(path)
     try:
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(real_db: Path) -> Iterator[str]:
+    yield from serving(real_db)
 
 
 @pytest.fixture(scope="session")
 def fixture_server(fixture_db: Path) -> Iterator[str]:
     """The made-up fixture listings (tests/fixtures.py): some stale, one hidden, several with meetings."""
-    process, base = start_server(fixture_db)
-    try:
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    yield from serving(fixture_db)
 
 
 @pytest.fixture(scope="session")

@@ -132,6 +132,9 @@ KINDS, FORMATS, THEMES, AUDIENCES, ACCESS, LED_BY, MEMBERSHIP, REGISTRATION, COS
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
+CHECKED_BY: tuple[models.CheckedBy, ...] = ("public_source", "public_source", "organizer", "moderator")
+
+
 def _schedule(rng: random.Random, today: dt.date) -> dict[str, object]:
     """A meeting's schedule as groups have them: weekly or every two weeks, a weekday of the month, sometimes a
     series of sessions; a time on most."""
@@ -256,6 +259,7 @@ def generate(n: int, seed: int = 1, today: dt.date | None = None) -> list[models
                 accessibility=models.Accessibility(**access),
                 description=DESCRIPTION,
                 source=SOURCE,
+                checked_by=CHECKED_BY[i % len(CHECKED_BY)],  # not drawn: the other fields stay as they were
                 last_checked=checked,
             )
         )

@@ -75,6 +75,7 @@ class Listing(Struct, kw_only=True):
             led_by=g.led_by,
             cost=g.cost,
             membership=g.membership,
+            checked_by=g.checked_by,
             last_checked=g.last_checked,
             distance_km=distance,
             next_date=upcoming[0].starts if upcoming else None,

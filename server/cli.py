@@ -29,7 +29,21 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         f"OK: {len(data.groups)} groups, {len(data.organizations)} organizations, "
         f"{len(data.crisis_lines)} crisis lines, {len(data.places)} places, {len(data.guides)} guides."
     )
+    print_summary(loader.summary(data))
     return 0
+
+
+SUMMARY_COLUMNS = ("listings", "town", "schedule", "contact", "confirmed")
+
+
+def print_summary(rows: list[loader.RegionSummary]) -> None:
+    """A table of the listings per region: how many meet in a named town, say when, can be contacted, and
+    were confirmed by an organizer or a moderator (not only read on a public page); the oldest check."""
+    width = max(len(r.region) for r in rows)
+    print(f"\n{'region':<{width}}  " + "  ".join(SUMMARY_COLUMNS) + "  oldest check")
+    for row in rows:
+        figures = "  ".join(f"{getattr(row, c):>{len(c)}}" for c in SUMMARY_COLUMNS)
+        print(f"{row.region:<{width}}  {figures}  {row.oldest or '-'}")
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:

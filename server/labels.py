@@ -91,6 +91,11 @@ STATUS = {
     "paused": N_("Paused for now"),
     "ended": N_("This group has ended"),
 }
+CHECKED_BY = {
+    "organizer": N_("Confirmed by the organizer"),
+    "moderator": N_("Confirmed with the organizer by a moderator"),
+    "public_source": N_("Read on a public page"),
+}
 COUNTRY = {"BE": N_("Belgium"), "NL": N_("The Netherlands")}
 WEEKDAY = {
     "mon": N_("Monday"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import parse_qsl
 
 import msgspec
@@ -38,6 +38,7 @@ class Dataset:
     place_names: list[models.PlaceName] = field(default_factory=list)
     places: dict[str, models.KnownPlace] = field(default_factory=dict)
     guides: list[models.Guide] = field(default_factory=list)
+    regions: dict[str, str] = field(default_factory=dict)  # a group's id -> its file's name, e.g. "be-flanders"
 
 
 # --- reading and checking -----------------------------------------------------------------
@@ -210,6 +211,8 @@ def read(folder: Path) -> Dataset:
         records = getattr(decoded, table)
         for index, record in enumerate(records):
             where[id(record)] = (shown, lines, table, index)
+            if table == "group":
+                data.regions.setdefault(record.id, path.stem)
         {
             "group": data.groups,
             "organization": data.organizations,
@@ -322,9 +325,59 @@ def _front_line(front: str, path: list[str | int]) -> int:
     return _Lines(front).find(path) if path else 1
 
 
+def _check_problems(
+    record: models.Group | models.Organization | models.CrisisLine,
+    checked: dt.date,
+    name: str,
+    today: dt.date,
+    at: Callable[[msgspec.Struct, str, str], str],
+) -> Iterator[str]:
+    """The date of the check is not in the future; a public page's own date comes before the day it was read."""
+    if checked > today:
+        yield at(record, name, f"{checked} is in the future")
+    if record.source_date is None:
+        return
+    if record.checked_by != "public_source":
+        why = f"only a public page has a date of its own, and checked_by is {record.checked_by!r}"
+        yield at(record, "source_date", why)
+    elif record.source_date > checked:
+        why = f"the page's date {record.source_date} is after {name} = {checked}, the day it was read"
+        yield at(record, "source_date", why)
+
+
 def _missing_languages(texts: dict[str, str]) -> str:
     """The site's languages a text shown on every page lacks, e.g. "fr, en"; empty when none."""
     return ", ".join(code for code in i18n.KNOWN_LOCALES if code not in texts)
+
+
+class RegionSummary(msgspec.Struct, kw_only=True):
+    """What `kring check` says of one region's listings (one groups/<region>.toml file)."""
+
+    region: str
+    listings: int = 0
+    town: int = 0  # meets in person in a named town (its own place or a meeting's)
+    schedule: int = 0  # at least one meeting says when (a freq)
+    contact: int = 0  # a website, an e-mail or a phone number
+    confirmed: int = 0  # checked by the organizer or a moderator, not only read on a public page
+    oldest: dt.date | None = None  # the oldest last_checked
+
+
+def summary(data: Dataset) -> list[RegionSummary]:
+    """Per region, in the files' order of names, then a total."""
+    rows: dict[str, RegionSummary] = {}
+    total = RegionSummary(region="total")
+    for group in data.groups:
+        region = data.regions.get(group.id, "?")
+        for row in (rows.setdefault(region, RegionSummary(region=region)), total):
+            row.listings += 1
+            in_person = [m.place for m in group.meetings if not m.online] or [None]
+            row.town += group.format != "online" and any(_has_town(p or group.place) for p in in_person)
+            row.schedule += any(m.freq for m in group.meetings)
+            c = group.contact
+            row.contact += bool(c.website or c.email or c.phone)
+            row.confirmed += group.checked_by != "public_source"
+            row.oldest = min(filter(None, (row.oldest, group.last_checked)))
+    return [*(rows[r] for r in sorted(rows)), total]
 
 
 def _has_town(place: models.Place | None) -> bool:
@@ -409,14 +462,12 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
             yield at(place_name, "id", f"no known place has the id {place_name.id!r}")
 
     for org in data.organizations:
-        if org.last_checked > today:
-            yield at(org, "last_checked", f"{org.last_checked} is in the future")
+        yield from _check_problems(org, org.last_checked, "last_checked", today, at)
 
     for group in data.groups:
         if group.organization and group.organization not in organizations:
             yield at(group, "organization", f"no organization has the id {group.organization!r}")
-        if group.last_checked > today:
-            yield at(group, "last_checked", f"{group.last_checked} is in the future")
+        yield from _check_problems(group, group.last_checked, "last_checked", today, at)
         for name in ("themes", "audience", "languages"):
             values = getattr(group, name)
             if len(set(values)) != len(values):
@@ -439,8 +490,7 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
                 yield at(group, f"meetings.{i}.{problem.field}", problem.why)
 
     for line in data.crisis_lines:
-        if line.verified_on > today:
-            yield at(line, "verified_on", f"{line.verified_on} is in the future")
+        yield from _check_problems(line, line.verified_on, "verified_on", today, at)
         for name, facts in (("phone", line.phone), ("chat", line.chat)):
             if facts is None:
                 continue
@@ -464,6 +514,7 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
 # --- loading --------------------------------------------------------------------------------
 
 _ENCODER = msgspec.json.Encoder()
+CHECKERS = get_args(models.CheckedBy)
 
 
 def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
@@ -503,14 +554,26 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
     ).fetchall()
     conn.executemany("DELETE FROM listing_words WHERE rowid = ?", stale)
     conn.executemany("DELETE FROM listing WHERE rowid = ?", stale)
-    # A moderator's work is newer than the file: a later "checked" date is kept, and a listing a
-    # moderator approved or edited (origin 'submitted' or 'moderated') is not overwritten at all.
-    checked = dict(conn.execute("SELECT id, last_checked FROM listing WHERE origin = 'data'").fetchall())
+    # A moderator's work is newer than the file: a later check (its date, and who checked) is kept, and a
+    # listing a moderator approved or edited (origin 'submitted' or 'moderated') is not overwritten at all.
+    checked = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            """SELECT id, last_checked, json_extract(CAST(doc AS TEXT), '$.checked_by'),
+                      json_extract(CAST(doc AS TEXT), '$.source_date')
+               FROM listing WHERE origin = 'data'"""
+        )
+    }
     kept = 0
     for group in data.groups:
         before = checked.get(group.id)
-        if before and before > group.last_checked.isoformat():
-            group = msgspec.structs.replace(group, last_checked=dt.date.fromisoformat(before))
+        if before and before[0] > group.last_checked.isoformat() and before[1] in CHECKERS:
+            group = msgspec.structs.replace(
+                group,
+                checked_by=before[1],
+                last_checked=dt.date.fromisoformat(before[0]),
+                source_date=dt.date.fromisoformat(before[2]) if before[2] else None,
+            )
         row = conn.execute(
             """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, 'data', ?, ?)
                ON CONFLICT (id) DO UPDATE SET status = excluded.status,

@@ -19,6 +19,9 @@ Membership = Literal["open", "closed"]
 Registration = Literal["none", "required", "intake"]
 Cost = Literal["free", "contribution", "paid"]
 Status = Literal["active", "paused", "ended"]
+# Who checked the facts: the organizer confirmed them, a moderator confirmed them with the organizer, or they
+# were read on a public page (which says less: the group may have changed since).
+CheckedBy = Literal["organizer", "moderator", "public_source"]
 Country = Literal["BE", "NL"]
 Theme = Literal[
     "anxiety",
@@ -145,7 +148,9 @@ class Group(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True
     contact: Contact = msgspec.field(default_factory=Contact)
     description: Localized = {}
     source: Annotated[str, Meta(min_length=4, max_length=400)]
-    last_checked: dt.date
+    checked_by: CheckedBy
+    last_checked: dt.date  # the date of that check
+    source_date: dt.date | None = None  # for public_source: the date the page itself carries, when it has one
     status: Status = "active"
 
 
@@ -156,7 +161,9 @@ class Organization(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_on
     website: Url | None = None
     description: Localized = {}
     source: Annotated[str, Meta(min_length=4, max_length=400)]
+    checked_by: CheckedBy
     last_checked: dt.date
+    source_date: dt.date | None = None
 
 
 # When a line or its chat answers: day and night, or in words per language ({nl = "…", fr = "…", en = "…"}).
@@ -199,7 +206,9 @@ class CrisisLine(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only
     # The public page the facts were read on, and any further pages for facts the first does not state.
     source: Url
     more_sources: list[Url] = []
+    checked_by: CheckedBy
     verified_on: dt.date
+    source_date: dt.date | None = None
 
 
 class PlaceName(Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -279,6 +288,7 @@ class GroupSummary(Struct, kw_only=True):
     led_by: LedBy | None = None
     cost: Cost | None = None
     membership: Membership | None = None
+    checked_by: CheckedBy
     last_checked: dt.date
     distance_km: float | None = None
     next_date: dt.datetime | None = None  # when its next meeting starts (local time, with its offset)

@@ -167,7 +167,12 @@ def _organization(conn: sqlite3.Connection, name: str, country: str, today: dt.d
             return str(org_id)
     org_id = _free_id(conn, "organization", slug(name))
     org = models.Organization(
-        id=org_id, name=name, country=country, source="Kring's form for organizers", last_checked=today
+        id=org_id,
+        name=name,
+        country=country,
+        source="Kring's form for organizers",
+        checked_by="organizer",
+        last_checked=today,
     )
     conn.execute(
         "INSERT INTO organization (id, name, doc, origin) VALUES (?, ?, ?, 'moderated')",
@@ -232,6 +237,8 @@ def to_group(
         contact=models.Contact(website=form.website, email=form.email, phone=form.phone),
         description=_localized(old.description if old else {}, lang, form.description),
         source=changes.source,
+        # A new listing is what its organizer stated; a moderator's edit does not change who checked the facts.
+        checked_by=old.checked_by if old else "organizer",
         last_checked=old.last_checked if old else today,
         status=changes.status,
     )
@@ -365,11 +372,13 @@ def edit(
 def mark_checked(
     conn: sqlite3.Connection, moderator: str, listing_id: str, places: dict[str, models.KnownPlace], today: dt.date
 ) -> None:
+    """The moderator confirmed the listing with its organizer today."""
     found = get_listing(conn, listing_id)
     if found is None:
         raise Gone
     old, origin = found
-    listings.write(conn, msgspec.structs.replace(old, last_checked=today), origin, places)
+    checked = msgspec.structs.replace(old, checked_by="moderator", last_checked=today, source_date=None)
+    listings.write(conn, checked, origin, places)
     audit(conn, moderator, "check", f"listing {listing_id}", f"checked on {today.isoformat()}")
     listings.refresh_version(conn)
 

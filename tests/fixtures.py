@@ -19,6 +19,7 @@ def checked(months: int) -> dt.date:
 def group(id: str, name: str, **fields: object) -> models.Group:
     fields.setdefault("kind", "support_group")
     fields.setdefault("country", "BE")
+    fields.setdefault("checked_by", "public_source")
     fields.setdefault("last_checked", checked(6))
     return models.Group(id=id, name=name, source=SOURCE, **fields)  # type: ignore[arg-type]
 
@@ -50,6 +51,7 @@ def groups() -> list[models.Group]:
             accessibility=A(wheelchair=True, hearing_loop=True),
             audience=["adults"],
             last_checked=checked(1),
+            checked_by="organizer",
             organization="test-org",
             meetings=[meeting(freq="weekly", byday=["TU"], opens_at="19:30", closes_at="21:30")],
         ),
@@ -84,6 +86,7 @@ def groups() -> list[models.Group]:
             cost="free",
             audience=["young_adults", "students"],
             last_checked=checked(4),
+            source_date=checked(9),  # read on a public page that carries its own date
         ),
         group(
             "test-therapy-utrecht",
@@ -100,6 +103,7 @@ def groups() -> list[models.Group]:
             cost="paid",
             accessibility=A(wheelchair=False, sign_language=True),
             last_checked=checked(8),
+            checked_by="moderator",  # a moderator confirmed it with the organizer
             # A cycle of 8 sessions that starts in three days.
             meetings=[
                 meeting(
@@ -238,6 +242,7 @@ def organizations() -> list[models.Organization]:
             name="Vereniging Voorbeeld",
             country="BE",
             source=SOURCE,
+            checked_by="public_source",
             last_checked=checked(6),
         )
     ]

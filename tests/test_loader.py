@@ -20,9 +20,10 @@ country = "BE"
 format = "in_person"
 place.place_id = "be-gent"
 source = "test fixture"
+checked_by = "public_source"
 last_checked = 2026-01-01
 """
-# A meeting, to append to GOOD (its header is on line 11 of GOOD + MEETING, its fields on 12 to 14).
+# A meeting, to append to GOOD (its header is on line 12 of GOOD + MEETING, its fields on 13 to 15).
 MEETING = """
 [[group.meetings]]
 freq = "weekly"
@@ -155,53 +156,53 @@ BAD_FILES = [
     ("groups/bad.toml", GOOD + 'colour = "red"\n', "1: colour: unknown field colour"),
     ("groups/bad.toml", GOOD.replace('kind = "support_group"\n', ""), "1: kind: the field kind is required"),
     ("groups/bad.toml", GOOD.replace('kind = "support_group"', 'kind = "club"'), "4: kind: 'club' is not one of"),
-    ("groups/bad.toml", GOOD + 'themes = "anxiety"\n', "10: themes: expected a value of type array, got str"),
-    ("groups/bad.toml", GOOD + 'contact.website = "http://example.org"\n', "10: contact.website: this value does not"),
-    ("groups/bad.toml", GOOD.replace("2026-01-01", "2999-01-01"), "9: last_checked: 2999-01-01 is in the future"),
-    ("groups/bad.toml", GOOD + 'organization = "nobody"\n', "10: organization: no organization has the id"),
+    ("groups/bad.toml", GOOD + 'themes = "anxiety"\n', "11: themes: expected a value of type array, got str"),
+    ("groups/bad.toml", GOOD + 'contact.website = "http://example.org"\n', "11: contact.website: this value does not"),
+    ("groups/bad.toml", GOOD.replace("2026-01-01", "2999-01-01"), "10: last_checked: 2999-01-01 is in the future"),
+    ("groups/bad.toml", GOOD + 'organization = "nobody"\n', "11: organization: no organization has the id"),
     ("groups/bad.toml", GOOD.replace("be-gent", "be-atlantis"), "7: place.place_id: no known place has the id"),
-    ("groups/bad.toml", GOOD + "place.lat = 48.85\nplace.lon = 2.35\n", "10: place.lat: 48.85 is not in Belgium"),
-    ("groups/bad.toml", GOOD + 'place.postcode = "1234 AB"\n', "10: place.postcode: '1234 AB' is not a postcode of BE"),
+    ("groups/bad.toml", GOOD + "place.lat = 48.85\nplace.lon = 2.35\n", "11: place.lat: 48.85 is not in Belgium"),
+    ("groups/bad.toml", GOOD + 'place.postcode = "1234 AB"\n', "11: place.postcode: '1234 AB' is not a postcode of BE"),
     ("groups/bad.toml", GOOD.replace('place.place_id = "be-gent"\n', ""), "1: place: a group that meets in person"),
     (
         "groups/bad.toml",
         GOOD + '\n[[group.meetings]]\nfreq = "weekly"\nbyday = ["TU"]\nplace.address = "Kerkstraat 1"\n',
-        "14: meetings.place: a meeting's own place needs place.city or place.place_id",
+        "15: meetings.place: a meeting's own place needs place.city or place.place_id",
     ),
-    ("groups/bad.toml", GOOD + 'languages = ["xx"]\n', "10: languages: 'xx' is not an ISO 639-1 language code"),
-    ("groups/bad.toml", GOOD + 'themes = ["grief", "grief"]\n', "10: themes: a value is listed twice"),
-    ("groups/bad.toml", GOOD + GOOD, "11: id: the id 'test-good' is used twice"),
+    ("groups/bad.toml", GOOD + 'languages = ["xx"]\n', "11: languages: 'xx' is not an ISO 639-1 language code"),
+    ("groups/bad.toml", GOOD + 'themes = ["grief", "grief"]\n', "11: themes: a value is listed twice"),
+    ("groups/bad.toml", GOOD + GOOD, "12: id: the id 'test-good' is used twice"),
     ("groups/bad.toml", GOOD.replace('name = "A good group"', 'name = "A"'), "3: name: must be at least 2 characters"),
-    ("groups/bad.toml", GOOD + "\n[group.description]\nxx = 'hello'\n", "11: description: 'xx' is not one of"),
+    ("groups/bad.toml", GOOD + "\n[group.description]\nxx = 'hello'\n", "12: description: 'xx' is not one of"),
     # Meetings: the line of the meeting's own field, also in the second [[group.meetings]] of a group.
-    ("groups/bad.toml", GOOD + MEETING + MEETING + 'closes_at = "18:00"\n', "20: meetings.closes_at: the meeting must"),
-    ("groups/bad.toml", GOOD + MEETING + MEETING.replace('["TU"]', '["2TU"]'), "18: meetings.byday: an ordinal (2TU"),
+    ("groups/bad.toml", GOOD + MEETING + MEETING + 'closes_at = "18:00"\n', "21: meetings.closes_at: the meeting must"),
+    ("groups/bad.toml", GOOD + MEETING + MEETING.replace('["TU"]', '["2TU"]'), "19: meetings.byday: an ordinal (2TU"),
     (
         "groups/bad.toml",
         GOOD + MEETING + MEETING.replace("19:30", "25:00"),
-        "19: meetings.opens_at: this value does not",
+        "20: meetings.opens_at: this value does not",
     ),
     (
         "groups/bad.toml",
         GOOD + MEETING.replace("weekly", "monthly"),
-        "13: meetings.byday: each day of a monthly meeting",
+        "14: meetings.byday: each day of a monthly meeting",
     ),
-    ("groups/bad.toml", GOOD + MEETING.replace('freq = "weekly"\n', ""), "11: meetings.freq: give freq (weekly or"),
-    ("groups/bad.toml", GOOD + MEETING + "interval = 2\n", "11: meetings.dtstart: a meeting every few weeks"),
+    ("groups/bad.toml", GOOD + MEETING.replace('freq = "weekly"\n', ""), "12: meetings.freq: give freq (weekly or"),
+    ("groups/bad.toml", GOOD + MEETING + "interval = 2\n", "12: meetings.dtstart: a meeting every few weeks"),
     (
         "groups/bad.toml",
         GOOD + MEETING + 'online = true\nplace.city = "Gent"\n',
-        "15: meetings.online: an online meeting",
+        "16: meetings.online: an online meeting",
     ),
     (
         "groups/bad.toml",
         GOOD + MEETING + 'place.place_id = "nl-utrecht"\n',
-        "15: meetings.place.place_id: 'nl-utrecht' is",
+        "16: meetings.place.place_id: 'nl-utrecht' is",
     ),
     (
         "groups/bad.toml",
         GOOD + MEETING + "not_on = [2027-01-05, 2027-01-05]\n",
-        "15: meetings.not_on: a date is listed twice",
+        "16: meetings.not_on: a date is listed twice",
     ),
     ("groups/bad.toml", "", "1: group: the field group is required"),
     ("groups/bad.toml", GOOD.encode("utf-16").decode("latin-1"), "1: (file): not UTF-8 text"),

@@ -219,7 +219,7 @@ def test_group_page_shows_known_fields_and_says_ask_the_organizer_for_the_rest(c
     rows = {row.dt.text: row.dd.text.strip() for row in page.select("dl.facts .row")}
     assert rows["Led by"] == "Not known yet: ask the organizer"
     assert group.contact.website.removeprefix("https://") in page.select_one("ul.contact").text
-    assert "last checked this listing on" in page.text
+    assert "Taken from a public web page, read on" in page.text
     text = page.get_text(" ")
     assert group.source.removeprefix("https://") in text
 

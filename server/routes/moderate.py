@@ -42,7 +42,7 @@ ACTIONS = {
     "approve": labels.N_("approved"),
     "reject": labels.N_("rejected"),
     "edit": labels.N_("edited"),
-    "check": labels.N_("marked as checked"),
+    "check": labels.N_("confirmed with the organizer"),
     "close_report": labels.N_("closed a report"),
     "organization_created": labels.N_("added an organization"),
 }
@@ -75,7 +75,14 @@ def _render(request: Request, template: str, status_code: int = 200, **context: 
     page["alternates"] = []  # moderator pages are for no search engine
     return Template(
         template,
-        context={**page, "moderator": None, "problem_texts": PROBLEMS, "status_labels": STATUS, **context},
+        context={
+            **page,
+            "moderator": None,
+            "problem_texts": PROBLEMS,
+            "status_labels": STATUS,
+            "checked_labels": labels.CHECKED_BY,
+            **context,
+        },
         status_code=status_code,
     )
 
@@ -174,6 +181,8 @@ async def queue(request: Request, moderator: NamedDependency[str], database: Nam
     )
     today = search.today()
     stale = [(g, origin) for g, origin in listings if g.status == "active" and search.is_stale(g.last_checked, today)]
+    # Read on a public page only: someone can phone the organizer and mark the listing confirmed.
+    unconfirmed = [g for g, _ in listings if g.status != "ended" and g.checked_by == "public_source"]
     return _render(
         request,
         "moderate/queue.html",
@@ -181,6 +190,7 @@ async def queue(request: Request, moderator: NamedDependency[str], database: Nam
         submissions=submissions,
         reports=reports,
         stale=stale,
+        unconfirmed=unconfirmed,
         names={g.id: g.name for g, _ in listings},
         reasons=forms.REPORT_REASONS,
         done=request.query_params.get("done"),

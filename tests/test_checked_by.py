@@ -137,6 +137,8 @@ ONLINE = {
     "nl-113-zelfmoordpreventie": "",
     "nl-mind-korrelatie": "",
     "nl-mind-naasten-centraal-online": "",
+    "nl-ocdcafe-online-groepen": "met vaste regelmaat kunnen deelnemen aan Zoom bijeenkomsten",
+    "nl-adf-bibberbar": "een virtuele, online, ontmoetingsplek waar regelmatig bijeenkomsten, via Zoom, gehouden worden",
 }
 
 

@@ -132,12 +132,17 @@ def test_the_summary_counts_towns_schedules_contacts_and_confirmations() -> None
 # Each listing that meets online, with the words of its source that say so (read on the page in `source`,
 # or the meeting's own source). A listing made online without a line here fails: say where the source says it.
 ONLINE = {
-    "be-chs-brussels": "",
-    "be-le-funambule-en-ligne": "",
-    "nl-113-zelfmoordpreventie": "",
-    "nl-mind-korrelatie": "",
-    "nl-mind-naasten-centraal-online": "",
+    # bipolarite.org: "Annick apporte son expérience dans les groupes de parole en ligne"
+    "be-le-funambule-en-ligne": "dans les groupes de parole en ligne",
+    # upday, 2025-10-03, on 113: "Bel dan 24/7 gratis en anoniem 113 of chat op 113.nl"
+    "nl-113-zelfmoordpreventie": "of chat op 113.nl",
+    # mindkorrelatie.nl/voorwaarden/privacy-statement
+    "nl-mind-korrelatie": "biedt door middel van brief, chat, telefonie, mail en WhatsApp hulp",
+    # the listing's source, naastencentraal.nl
+    "nl-mind-naasten-centraal-online": "verschillende online gespreksgroepen",
+    # movisie.nl, on OCDcafé
     "nl-ocdcafe-online-groepen": "met vaste regelmaat kunnen deelnemen aan Zoom bijeenkomsten",
+    # icthealth.nl, 2021-03, on ADF's BibberBar
     "nl-adf-bibberbar": "een virtuele, online, ontmoetingsplek waar regelmatig bijeenkomsten, via Zoom, gehouden worden",
 }
 

@@ -416,6 +416,41 @@ def test_mark_checked_and_edit_a_listing_from_the_data_files(mod: Moderator) -> 
     assert edits == [("status",)]
 
 
+def test_the_queue_lists_what_nobody_confirmed_and_a_moderator_confirms_it(mod: Moderator) -> None:
+    """Read on a public page only: listed with its phone and e-mail, until a moderator confirms it with the
+    organizer; then the public page and the API say so, and a later `kring load` keeps it."""
+    group = next(g for g in loader.read(DATA).groups if g.contact.website and g.status == "active")
+    mod.sign_in()
+    section = soup(mod.client.get("/moderate").text).find("section", attrs={"aria-labelledby": "q-unconfirmed"})
+    entry = section.find("a", string=group.name).parent
+    contact = [group.contact.phone, group.contact.email, group.contact.website.removeprefix("https://")]
+    assert all(value in entry.get_text() for value in contact if value)
+    url = f"/moderate/listings/{group.id}"
+    assert mod.post(f"{url}/check", {}, page=url).url.path == url
+    assert _listing(mod.path, group.id)[0].checked_by == "moderator"
+    section = soup(mod.client.get("/moderate").text).find("section", attrs={"aria-labelledby": "q-unconfirmed"})
+    assert section.find("a", string=group.name) is None
+    mod.client.app.state.catalog._checked = 0
+    page = soup(mod.client.get(f"/en/groups/{group.id}").text).select_one(".provenance")
+    assert "A Kring moderator confirmed these facts with the organizer on" in page.get_text()
+    assert mod.client.get(f"/api/v1/groups/{group.id}").json()["checked_by"] == "moderator"
+    db.run_write(mod.path, lambda conn: loader.load(conn, loader.read(DATA)))
+    kept = _listing(mod.path, group.id)[0]
+    assert kept.checked_by == "moderator" and kept.last_checked == search.today()
+    entries = _rows(mod.path, "SELECT action FROM audit WHERE target = ?", f"listing {group.id}")
+    assert entries == [("check",)]
+
+
+def test_a_submission_approved_is_what_its_organizer_stated(mod: Moderator) -> None:
+    submission_id = _submit(mod.client, name="Praatgroep Zonder Bevestiging")
+    mod.sign_in()
+    values = _form(mod.client.get(f"/moderate/submissions/{submission_id}").text)
+    page = f"/moderate/submissions/{submission_id}"
+    response = mod.post(f"{page}/approve", values, page=page)
+    group, _ = _listing(mod.path, response.url.path.rsplit("/", 1)[1])
+    assert group.checked_by == "organizer" and group.last_checked == search.today()
+
+
 def test_load_keeps_a_later_checked_date(mod: Moderator) -> None:
     group_id = _rows(mod.path, "SELECT id FROM listing WHERE origin = 'data' ORDER BY id")[0][0]
     later = search.today() + dt.timedelta(days=1)

@@ -58,9 +58,15 @@ class Listing(Struct, kw_only=True):
     points: list[tuple[float, float]]
     place: models.KnownPlace | None  # the Kring place the card names
     city: str | None  # the town the data writes, which the card prefers
+    # The town of each point, as (the town the data writes, the Kring place): near a place, the card names the
+    # town of the nearest point, where that listing meets.
+    towns: list[tuple[str | None, models.KnownPlace | None]] = []
     dates: list[When]  # from the snapshot's day, for 12 weeks, in order
 
-    def summary(self, lang: str, distance: float | None, today: dt.date) -> models.GroupSummary:
+    def summary(
+        self, lang: str, distance: float | None, today: dt.date, near: models.KnownPlace | None = None
+    ) -> models.GroupSummary:
+        """The API's card: near a place, its town is the nearest one where the listing meets."""
         g = self.group
         upcoming = self.upcoming(today)
         return models.GroupSummary(
@@ -69,7 +75,7 @@ class Listing(Struct, kw_only=True):
             kind=g.kind,
             country=g.country,
             format=g.format,
-            city=self.town(lang),
+            city=self.nearest_town(lang, near) if near else self.town(lang),
             themes=g.themes,
             languages=g.languages,
             led_by=g.led_by,
@@ -84,6 +90,20 @@ class Listing(Struct, kw_only=True):
     def town(self, lang: str) -> str | None:
         """The town a card names: the one the data writes, or the Kring place's name in `lang`."""
         return self.city or (self.place.label(lang) if self.place else None)
+
+    def nearest_town(self, lang: str, near: models.KnownPlace) -> str | None:
+        """The town of the point nearest to `near` (the first of equally near ones, as in the worker), or the
+        card's town when it meets in one place or no point has a town (search.js nearestTown())."""
+        if len(self.points) < 2:
+            return self.town(lang)
+        best: tuple[int, str] | None = None
+        for (lat, lon), (city, known) in zip(self.points, self.towns, strict=True):
+            name = city or (known.label(lang) if known else None)
+            if name:
+                d = search.tenths(near.lat, near.lon, lat, lon)
+                if best is None or d < best[0]:
+                    best = (d, name)
+        return best[1] if best else self.town(lang)
 
     def upcoming(self, today: dt.date) -> list[When]:
         """The dates from `today` on (the snapshot's dates start on its own day)."""
@@ -466,6 +486,7 @@ def listing(
     """A listing as the snapshot holds it: where it meets (its place, then its meetings'), and its dates."""
     spots = [group.place, *(m.place for m in group.meetings if not m.online)]
     points: list[tuple[float, float]] = []
+    towns: list[tuple[str | None, models.KnownPlace | None]] = []
     shown: tuple[models.Place, models.KnownPlace | None] | None = None
     for spot in spots:
         if spot is None:
@@ -477,6 +498,7 @@ def listing(
         lon = spot.lon if spot.lon is not None else (known.lon if known else None)
         if lat is not None and lon is not None and (lat, lon) not in points:
             points.append((lat, lon))
+            towns.append((spot.city, known))
     return Listing(
         rank=-1,
         rowid=rowid,
@@ -485,6 +507,7 @@ def listing(
         points=points,
         place=shown[1] if shown else None,
         city=shown[0].city if shown else None,
+        towns=towns,
         dates=dates(group, today),
     )
 

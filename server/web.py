@@ -341,16 +341,22 @@ def card(context: Context, item: Listing, distance: float | None, stale: bool) -
         template = context.environment.get_template("partials/_card.html")
         html = template.render(
             lang=lang,
-            card=card_fields(item, lang),
+            card=card_fields(item, lang)._replace(where=""),  # put in below, with the distance
             distance=_DISTANCE,
             next=Markup(_NEXT),  # noqa: S704 (a placeholder of our own, replaced below)
             stale=stale,
         )
         _CARDS[key] = html
-    html = html.replace(_NEXT, next_line(context, item, context["results"].today))
+    results = context["results"]
+    html = html.replace(_NEXT, next_line(context, item, results.today))
+    g = item.group
     if distance is None:
-        return Markup(html.replace(_DISTANCE, ""))  # noqa: S704 (our own rendered, escaped template)
-    return Markup(html.replace(_DISTANCE, str(escape(away(lang, decimal(distance, lang))))))  # noqa: S704
+        shown = where(lang, g.format, item.town(lang) or i18n.labels_in(lang).COUNTRY[g.country])
+        return Markup(html.replace(_DISTANCE, str(escape(shown))))  # noqa: S704 (our own rendered, escaped template)
+    # Near a place: the town where it meets nearest to that place (a listing may meet in several towns).
+    town = item.nearest_town(lang, context["snapshot"].places[results.filters.near])
+    shown = where(lang, g.format, town or i18n.labels_in(lang).COUNTRY[g.country]) + away(lang, decimal(distance, lang))
+    return Markup(html.replace(_DISTANCE, str(escape(shown))))  # noqa: S704
 
 
 @cache

@@ -88,6 +88,9 @@ class CatalogItem(Struct, array_like=True):
     place: str  # the place id the card names, or ""
     # Where it meets, for "near": a place id (its coordinates are in the places list) or [lat, lon].
     points: list[str | tuple[float, float]]
+    # With two points or more, each point's town: (the town the data writes, or "", and the Kring place id, or
+    # ""), so that near a place the card names the nearest town, as the server's (Listing.nearest_town).
+    towns: list[tuple[str, str]]
     city: str  # the town the card names when the data writes one
     country: int  # index into COUNTRIES
     checked: str  # last_checked, ISO
@@ -162,6 +165,7 @@ def item(
         themes=_bits(values["theme"], g.themes),
         place=listing.place.id if listing.place else "",
         points=[ids.get(point, point) for point in listing.points],
+        towns=[(c or "", k.id if k else "") for c, k in listing.towns] if len(listing.points) > 1 else [],
         city=city,
         country=COUNTRIES.index(g.country),
         checked=g.last_checked.isoformat(),

@@ -168,3 +168,20 @@ def test_soon_and_the_next_meeting_first(fclient) -> None:
     keys = [snapshot.by_id[i].upcoming(today)[0].key if snapshot.by_id[i].upcoming(today) else None for i in ids]
     dated = [k for k in keys if k is not None]
     assert dated == sorted(dated) and keys[: len(dated)] == dated
+
+
+@pytest.mark.parametrize(
+    ("near", "town"),
+    [("be-genk", "Hasselt"), ("be-brussels", "Leuven"), ("be-liege", "Hasselt")],
+)
+def test_near_a_place_a_listing_in_several_towns_names_the_nearest(fclient, near: str, town: str) -> None:
+    """test-many-towns meets in Leuven and in Hasselt: its card and the API name the town nearest to the place
+    chosen, and its distance is that town's; without a place, the first."""
+    api = {g["id"]: g for g in fclient.get(f"/api/v1/groups?near={near}&within=100").json()["items"]}
+    assert api["test-many-towns"]["city"] == town
+    page = soup(fclient.get(f"/en/groups/results?near={near}&within=100").text)
+    card = next(li for li in page.select("li.listing") if li.a["href"].endswith("/test-many-towns"))
+    where = card.select_one(".meta span:not(.kind)").get_text()
+    assert where.startswith(f"{town} · ") and "km away" in where
+    plain = soup(fclient.get("/en/groups/results?q=overal").text).select_one("li.listing .meta span:not(.kind)")
+    assert plain.get_text().startswith("Leuven")

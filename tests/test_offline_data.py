@@ -123,12 +123,14 @@ def test_the_workers_cards_are_the_servers(request: pytest.FixtureRequest, data:
     snapshot = request.getfixturevalue(data).app.state.catalog.snapshot
     env = web.environment(Settings())
     server_card = env.from_string("{{ card(item, distance, stale) }}")
-    results = SimpleNamespace(today=snapshot.today)
+    # With a distance, the visitor chose a place to be near: a listing in several towns names the nearest one.
+    near = snapshot.places["be-brussels"]
+    results = SimpleNamespace(today=snapshot.today, filters=SimpleNamespace(near=near.id))
     for lang in i18n.KNOWN_LOCALES:
         s = worker.skeletons(lang)
         for item in snapshot.active:
             g = item.group
-            place = item.town(lang) or i18n.gettext(lang, labels.COUNTRY[g.country])
+            country = i18n.gettext(lang, labels.COUNTRY[g.country])
             upcoming = item.upcoming(snapshot.today)
             ended = Markup(s["ended"])  # noqa: S704 (a skeleton: the server's markup)
             next_line = fill(s["next"], when=web.when_short(lang, upcoming[0])) if upcoming else ended
@@ -144,7 +146,10 @@ def test_the_workers_cards_are_the_servers(request: pytest.FixtureRequest, data:
                         id=g.id,
                         name=g.name,
                         kind=i18n.gettext(lang, labels.KIND[g.kind]),
-                        where=fill(s["where"][g.format or ""], place=place),
+                        where=fill(
+                            s["where"][g.format or ""],
+                            place=(item.nearest_town(lang, near) if distance else item.town(lang)) or country,
+                        ),
                         distance=fill(s["away"], km=web.decimal(distance, lang)) if distance else "",
                         next=next_line if g.meetings else "",
                         themes=join(themes, s["between"]["themes"]),

@@ -148,13 +148,14 @@ class GroupsController(Controller):
             detail = "; ".join(f"{e['param']}={e['value']!r}: {e['problem']}" for e in errors)
             raise HTTPException(status_code=400, detail=f"Bad parameter: {detail}", extra={"errors": errors})
         results = await snapshot.search(database, filters)
+        near = snapshot.places[filters.near] if filters.near else None
         return models.GroupPage(
             total=results.total,
             page=filters.page,
             per_page=search.PER_PAGE,
             pages=results.pages,
             data_version=results.version,
-            items=[listing.summary("en", distance, results.today) for listing, distance in results.items],
+            items=[listing.summary("en", distance, results.today, near) for listing, distance in results.items],
         )
 
     @get("/groups/{group_id:str}", operation_id="getGroup", responses={400: BAD_REQUEST, 404: NOT_FOUND})

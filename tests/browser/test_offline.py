@@ -25,15 +25,17 @@ from tests.helpers.browser import install, until, violations
 pytestmark = pytest.mark.browser
 
 
-def answer(html: str) -> tuple[list[tuple[str, bool, str]], str, dict[str, str]]:
-    """What a results fragment says: the ids in order (each with whether its card says it is stale, and its
-    line on the next date), the count, and every option's count."""
+def answer(html: str) -> tuple[list[tuple[str, bool, str, str]], str, dict[str, str]]:
+    """What a results fragment says: the ids in order (each with whether its card says it is stale, its line on
+    the next date, and where: near a place, the nearest town it meets in, and how far), the count, and every
+    option's count."""
     page = soup(html)
     ids = [
         (
             li.select_one("h2 a")["href"].rsplit("/", 1)[1],
             li.select_one("p.checked.stale") is not None,
             next_line.get_text(" ", strip=True) if (next_line := li.select_one("p.next")) else "",
+            li.select_one(".meta span:not(.kind)").get_text(" ", strip=True),
         )
         for li in page.select("#results .listing")
     ]
@@ -327,8 +329,8 @@ def test_offline_answers_are_the_servers(offline_page: Page, synthetic_server: s
     assert offline_html != "not from the catalog"
     assert answer(offline_html) == online, url
     event("some results" if online[0] else "no results")
-    event("stale results" if any(stale for _, stale, _ in online[0]) else "no stale results")
-    event("next dates" if any(line for _, _, line in online[0]) else "no next dates")
+    event("stale results" if any(stale for _, stale, _, _ in online[0]) else "no stale results")
+    event("next dates" if any(line for _, _, line, _ in online[0]) else "no next dates")
 
 
 def test_the_worker_counts_months_and_days_as_the_server(page: Page, live_server: str) -> None:
@@ -358,7 +360,7 @@ def test_offline_cards_say_not_checked_since(offline_page: Page, synthetic_serve
         if len(
             {
                 stale
-                for _, stale, _ in answer(
+                for _, stale, _, _ in answer(
                     urllib.request.urlopen(f"{synthetic_server}/en/groups/results?{q}").read().decode()
                 )[0]
             }

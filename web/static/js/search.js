@@ -86,6 +86,8 @@ const KringSearch = (() => {
         country: catalog.countries[row.country],
         // Where it meets: a place id (its coordinates are in the places list) or [lat, lon].
         points: row.points.map((p) => (typeof p === "string" ? [places.get(p).lat, places.get(p).lon] : p)),
+        // With two points or more, each one's town: the town the data writes, or its Kring place.
+        towns: row.towns.map(([city, id]) => city || places.get(id) || null),
         meetings: row.meetings, dates: row.dates,
         facets: {},
       };
@@ -205,6 +207,19 @@ const KringSearch = (() => {
     return { total, pages: Math.max(1, Math.ceil(total / rules.per_page)), items, counts, stale, next };
   }
 
+  /* Near a place, the town of the nearest point that has one (the first of equally near ones); null when the
+     listing meets in one place or no point has a town (server: Listing.nearest_town). */
+  function nearestTown(g, place, lang, earthRadiusKm) {
+    let best = null;
+    g.towns.forEach((town, i) => {
+      const name = typeof town === "string" ? town : town ? town.names[lang] || town.name : "";
+      if (!name) return;
+      const d = tenths(place.lat, place.lon, g.points[i][0], g.points[i][1], earthRadiusKm);
+      if (best === null || d < best[0]) best = [d, name];
+    });
+    return best ? best[1] : null;
+  }
+
   /* The canonical query string of the filters (server: Filters.to_params). */
   function toParams(f, page) {
     const out = [];
@@ -221,7 +236,7 @@ const KringSearch = (() => {
     return new URLSearchParams(out).toString();
   }
 
-  return { normalise, words, tenths, today, monthsBefore, freshness, daysBetween, dateOf, prepare, parse, search, toParams };
+  return { normalise, words, tenths, today, monthsBefore, freshness, daysBetween, dateOf, prepare, parse, search, nearestTown, toParams };
 })();
 
 if (typeof module !== "undefined") module.exports = KringSearch;

@@ -245,7 +245,11 @@ function render(lang, catalog, filters, found) {
   const pageUrl = (n) => `/${lang}/groups${(q => (q ? `?${q}` : ""))(KringSearch.toParams(filters, n))}`;
   const cards = found.items.map(([g, distance]) => fill(s.card[found.stale.has(g.rank) ? "stale" : "fresh"][g.themes.length ? "themed" : "plain"], {
     id: g.id, name: g.name, kind: t.kind[g.kind], checked: date(g.checked),
-    where: fill(s.where[g.format || ""], { place: g.city || (g.place ? g.place.names[lang] || g.place.name : "") || t.country[g.country] }),
+    // Near a place, the town where it meets nearest to it (a listing may meet in several towns).
+    where: fill(s.where[g.format || ""], {
+      place: (distance !== null && KringSearch.nearestTown(g, catalog.places.get(filters.near), lang, catalog.rules.earth_radius_km))
+        || g.city || (g.place ? g.place.names[lang] || g.place.name : "") || t.country[g.country],
+    }),
     distance: distance === null ? "" : fill(s.away, { km: number(distance) }),
     next: nextLine(g),
     themes: join(g.themes.map((k) => t.theme[k]), s.between.themes),

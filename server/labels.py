@@ -73,7 +73,7 @@ MEMBERSHIP = {
 REGISTRATION = {
     "none": N_("No need to sign up"),
     "required": N_("Sign up first"),
-    "intake": N_("You have an intake talk first"),
+    "intake": N_("You first have an introductory meeting"),
 }
 COST = {
     "free": N_("Free"),

@@ -267,7 +267,7 @@ def test_the_crisis_buttons_say_what_the_data_says_in_each_language(client) -> N
         assert (
             suicide
             == {
-                "nl": "Als je aan zelfmoord denkt",
+                "nl": "Als je aan zelfdoding denkt",
                 "fr": "Si tu penses au suicide",
                 "en": "If you think about suicide",
             }[lang]

@@ -240,3 +240,20 @@ def test_screenshots_for_a_person(browser: Browser, live_server: str) -> None:
                 saved.append(target)
         ctx.close()
     assert all(p.stat().st_size > 5000 for p in saved)
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "en"])
+def test_no_page_of_the_real_data_is_wider_than_a_small_phone(
+    browser: Browser, live_server: str, real_data, lang: str
+) -> None:
+    """At 320 px, every group page (long source addresses, long names) and the about page (every source)
+    fit the screen: nothing pushes the page sideways."""
+    page = browser.new_page(viewport={"width": 320, "height": 568})
+    too_wide = []
+    for path in [*(f"/groups/{g.id}" for g in real_data.groups), "/about", "/crisis", "/groups"]:
+        page.goto(f"{live_server}/{lang}{path}", wait_until="domcontentloaded")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide.append((path, width))
+    page.close()
+    assert too_wide == []

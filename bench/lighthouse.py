@@ -55,12 +55,12 @@ def audit(url: str, out: Path) -> dict:
     raise SystemExit(f"Lighthouse failed three times on {url}: {report.get('runtimeError') or done.stderr[-500:]}")
 
 
-def median(paths: list[Path]) -> dict:
-    """The median run of several reports of one page, as Lighthouse itself picks it."""
+def median(paths: list[Path]) -> int:
+    """Which of several reports of one page is the median run, as Lighthouse itself picks it."""
     done = subprocess.run(
         ["node", "--input-type=module", "-e", PICK, *map(str, paths)], capture_output=True, text=True, check=True
     )
-    return json.loads(paths[int(done.stdout)].read_text())
+    return int(done.stdout)
 
 
 def measure() -> list[Row]:
@@ -76,7 +76,7 @@ def measure() -> list[Row]:
             for path in PAGES:
                 paths = [Path(tmp) / f"report-{i}.json" for i in range(RUNS)]
                 runs = [audit(f"{base}/{lang}{path}", p) for p in paths]
-                report = median(paths)
+                report = runs[median(paths)]
                 every = sorted(round(r["categories"]["performance"]["score"] * 100) for r in runs)
                 scores = [round(report["categories"][c]["score"] * 100) for c in CATEGORIES]
                 tbt = report["audits"]["total-blocking-time"]["numericValue"]

@@ -184,16 +184,25 @@ def away(lang: str, km: str) -> str:
 
 
 def card_fields(item: Listing, lang: str) -> Card:
+    """The card's words that depend on the listing and the language only; where it meets (which depends on the
+    place the visitor chose) is put in by card()."""
     g = item.group
     L = i18n.labels_in(lang)
     return Card(
         id=g.id,
         name=g.name,
         kind=L.KIND[g.kind],
-        where=where(lang, g.format, item.town(lang) or L.COUNTRY[g.country]),
+        where=_WHERE,
         themes=[L.THEME[t] for t in g.themes],
         checked=i18n.date(g.last_checked, lang, "medium"),
     )
+
+
+def card_where(item: Listing, lang: str, near: models.KnownPlace | None) -> str:
+    """Where the card says it meets: near a place, the nearest town it meets in (a listing may meet in several)."""
+    g = item.group
+    town = item.nearest_town(lang, near) if near else item.town(lang)
+    return where(lang, g.format, town or i18n.labels_in(lang).COUNTRY[g.country])
 
 
 class MeetingShown(NamedTuple):
@@ -300,6 +309,7 @@ def sms_link(context: Context, name: str, next_date: DateShown | None, url: str)
 
 
 _DISTANCE = "\x00distance\x00"
+_WHERE = "\x00where\x00"
 _NEXT = "\x00next\x00"
 
 
@@ -332,8 +342,8 @@ _CARDS: LRUCache[tuple[str, str, str, bool], str] = LRUCache(maxsize=20_000)
 
 @pass_context
 def card(context: Context, item: Listing, distance: float | None, stale: bool) -> Markup:
-    """A listing's card: rendered once per data version, language and freshness (the distance and the next
-    date, which change with the visitor's place and the day, are put in after)."""
+    """A listing's card: rendered once per data version, language and freshness (where it meets, the distance
+    and the next date, which change with the visitor's place and the day, are put in after)."""
     lang = context["lang"]
     key = (context["snapshot"].version, item.group.id, lang, stale)
     html = _CARDS.get(key)
@@ -341,22 +351,19 @@ def card(context: Context, item: Listing, distance: float | None, stale: bool) -
         template = context.environment.get_template("partials/_card.html")
         html = template.render(
             lang=lang,
-            card=card_fields(item, lang)._replace(where=""),  # put in below, with the distance
+            card=card_fields(item, lang),
             distance=_DISTANCE,
             next=Markup(_NEXT),  # noqa: S704 (a placeholder of our own, replaced below)
             stale=stale,
         )
         _CARDS[key] = html
     results = context["results"]
+    near = context["snapshot"].places[results.filters.near] if distance is not None else None
     html = html.replace(_NEXT, next_line(context, item, results.today))
-    g = item.group
+    html = html.replace(_WHERE, str(escape(card_where(item, lang, near))))
     if distance is None:
-        shown = where(lang, g.format, item.town(lang) or i18n.labels_in(lang).COUNTRY[g.country])
-        return Markup(html.replace(_DISTANCE, str(escape(shown))))  # noqa: S704 (our own rendered, escaped template)
-    # Near a place: the town where it meets nearest to that place (a listing may meet in several towns).
-    town = item.nearest_town(lang, context["snapshot"].places[results.filters.near])
-    shown = where(lang, g.format, town or i18n.labels_in(lang).COUNTRY[g.country]) + away(lang, decimal(distance, lang))
-    return Markup(html.replace(_DISTANCE, str(escape(shown))))  # noqa: S704
+        return Markup(html.replace(_DISTANCE, ""))  # noqa: S704 (our own rendered, escaped template)
+    return Markup(html.replace(_DISTANCE, str(escape(away(lang, decimal(distance, lang))))))  # noqa: S704
 
 
 @cache

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 LOCALES := nl fr
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check setup test-setup load translations messages bench lighthouse chromium wrk images clean
+.PHONY: run test check setup test-setup load translations messages bench lighthouse hsds-valid chromium wrk images clean
 .DEFAULT_GOAL := run
 
 run: setup load
@@ -28,6 +28,11 @@ bench: test-setup load chromium wrk
 # language. Not part of `make test`: its figures depend on the machine.
 lighthouse: test-setup chromium
 	$(BIN)/python -m bench.lighthouse
+
+# The HSDS export against the official HSDS 3.0 JSON Schemas (not in the project: give their folder).
+HSDS_SCHEMAS ?= ../shared/specs/hsds-3.0/schema/compiled
+hsds-valid: test-setup
+	$(BIN)/python -m tests.hsds_valid $(HSDS_SCHEMAS)
 
 setup: $(VENV)/.installed web/static/vendor/htmx.min.js translations
 

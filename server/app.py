@@ -22,7 +22,7 @@ from litestar.types import Receive, Scope, Send
 from server import db, deps, web
 from server.cache import PageCache, not_modified
 from server.catalog import Catalog
-from server.routes import api, moderate, offline, pages, submit
+from server.routes import api, moderate, offline, opendata, pages, submit
 from server.settings import Settings, secret
 
 
@@ -98,6 +98,8 @@ def create_app(settings: Settings | None = None) -> Kring:
             submit.router,
             moderate.router(key),
             api.GroupsController,
+            opendata.HSDSController,
+            opendata.meeting_guide_feed,
             offline.manifest,
             offline.service_worker,
             offline.catalog,

@@ -19,7 +19,10 @@ from server import search
 
 # Public GET responses that depend on nothing but the URL and the data (never moderator pages, later); a
 # group's calendar file (/{lang}/groups/{id}.ics) too, its DTSTAMP then being when the day's copy was made.
-CACHEABLE = re.compile(r"^/(?:(?:nl|fr|en)(?:/[^/]+)*|api/v1/[a-z-]+(?:/[a-z0-9-]+)?|static/.+|schema/openapi\.json)$")
+CACHEABLE = re.compile(
+    r"^/(?:(?:nl|fr|en)(?:/[^/]+)*|api/v1/[a-z-]+(?:/[a-z0-9-]+)?|api/hsds(?:/[a-z_]+(?:/[a-z0-9-]+)?)?"
+    r"|api/meeting-guide\.json|static/.+|schema/openapi\.json)$"
+)
 
 Key = tuple[str, dt.date, str, str, bytes]
 Entry = tuple[HTTPResponseStartEvent, bytes]

@@ -62,6 +62,7 @@ class Listing(Struct, kw_only=True):
     # town of the nearest point, where that listing meets.
     towns: list[tuple[str | None, models.KnownPlace | None]] = []
     dates: list[When]  # from the snapshot's day, for 12 weeks, in order
+    modified: str = ""  # when the record last changed (UTC, ISO 8601), for the open data feeds
 
     def summary(
         self, lang: str, distance: float | None, today: dt.date, near: models.KnownPlace | None = None
@@ -198,6 +199,10 @@ class Snapshot:
         self.everything = (1 << self.size) - 1
         self.crisis_lines = crisis_lines
         self.places = places
+        # Every organization, also one without an active listing (the open data feeds list them all).
+        self.organizations: dict[str, models.Organization] = {
+            item.organization.id: item.organization for item in listings if item.organization
+        }
         self.facets = facets.REGISTRY  # the filters of this snapshot, kept: searching uses the same ones
         self.masks: dict[str, dict[str, int]] = {}
         for facet in self.facets:
@@ -530,10 +535,14 @@ def build(conn: sqlite3.Connection, today: dt.date | None = None) -> Snapshot:
     organizations = {org.id: org for org in orgs}
     found: list[Listing] = []
     today = today or search.today()
-    for rowid, doc in conn.execute("SELECT rowid, doc FROM listing"):
+    for rowid, doc, modified in conn.execute("SELECT rowid, doc, modified FROM listing"):
         group = _GROUP.decode(doc)
-        found.append(listing(rowid, group, organizations.get(group.organization or ""), places, today))
+        item = listing(rowid, group, organizations.get(group.organization or ""), places, today)
+        item.modified = modified
+        found.append(item)
     lines = [_LINE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM crisis_line ORDER BY position")]
     row = conn.execute("SELECT value FROM meta WHERE key = 'data_date'").fetchone()
     guides = [_GUIDE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM guide ORDER BY position, slug")]
-    return Snapshot(version, found, lines, places, row[0] if row else "", guides, today)
+    snapshot = Snapshot(version, found, lines, places, row[0] if row else "", guides, today)
+    snapshot.organizations = organizations
+    return snapshot

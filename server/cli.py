@@ -1,4 +1,4 @@
-"""The `kring` command: serve, check, load, backup and moderator add."""
+"""The `kring` command: serve, check, load, export, import, backup and moderator add."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import get_args
 
-from server import accounts, db, listings, loader
+import msgspec
+
+from server import accounts, catalog, db, hsds, imports, listings, loader, models, places
 from server.settings import Settings
 
 
@@ -92,6 +95,47 @@ def cmd_moderator_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_export_hsds(args: argparse.Namespace, settings: Settings) -> int:
+    """The whole catalog as HSDS 3.0 JSON: the nested services, and one file per kind of record."""
+    if not Path(settings.db).exists():
+        print(f"{settings.db}: no database to export (run `kring load` first)", file=sys.stderr)
+        return 1
+    snapshot = db.run_read(settings.db, catalog.build)
+    files = hsds.export(snapshot)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, records in files.items():
+        (out / f"{name}.json").write_bytes(msgspec.json.format(msgspec.json.encode(records), indent=1) + b"\n")
+    counts = ", ".join(f"{len(records)} {name}" for name, records in files.items())
+    print(f"Wrote {out}/: {counts}.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Records of an HSDS or Meeting Guide feed, checked like data/, written in one transaction."""
+    known = places.known_places()
+    try:
+        report = imports.import_feed(
+            lambda fn: db.run_write(settings.db, fn),
+            known,
+            args.format,
+            args.source,
+            kind=args.kind,
+            stop_at_first_error=args.stop_at_first_error,
+        )
+    except imports.FeedError as exc:
+        print(f"{exc}; nothing was changed.", file=sys.stderr)
+        return 1
+    for line in report.lines:
+        print(line)
+    counts = ", ".join(f"{report.count(a)} {a}" for a in ("added", "updated", "unchanged", "skipped"))
+    if not report.written:
+        print(f"Stopped at the first skipped record; nothing was changed ({counts}).", file=sys.stderr)
+        return 1
+    print(f"Imported into {settings.db}: {counts}.")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -130,6 +174,17 @@ def parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="write a consistent copy of the database, also while the server runs")
     backup.add_argument("out", help="the new file to write")
     backup.set_defaults(func=cmd_backup)
+    export = sub.add_parser("export", help="write the catalog in an open data format")
+    export_sub = export.add_subparsers(dest="format", required=True)
+    export_hsds = export_sub.add_parser("hsds", help="Open Referral HSDS 3.0 JSON, one file per kind of record")
+    export_hsds.add_argument("out", help="the folder to write (made if missing)")
+    export_hsds.set_defaults(func=cmd_export_hsds)
+    imp = sub.add_parser("import", help="add or update listings from an HSDS or Meeting Guide feed")
+    imp.add_argument("format", choices=["hsds", "meeting-guide"], help="the feed's format")
+    imp.add_argument("source", help="a file, or an https:// address (for HSDS also an HSDS API's base address)")
+    imp.add_argument("--kind", choices=list(get_args(models.Kind)), help="the kind of records that do not say it")
+    imp.add_argument("--stop-at-first-error", action="store_true", help="write nothing if any record has to be skipped")
+    imp.set_defaults(func=cmd_import)
     moderator = sub.add_parser("moderator", help="manage moderators")
     moderator_sub = moderator.add_subparsers(dest="action", required=True)
     add = moderator_sub.add_parser("add", help="add a moderator (asks for a password, prints the TOTP URI)")
@@ -138,9 +193,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args, Settings.from_env())
+    return args.func(args, settings or Settings.from_env())
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import sqlite3
 
@@ -43,18 +44,35 @@ def index_words(
     )
 
 
-def write(conn: sqlite3.Connection, group: models.Group, origin: str, places: dict[str, models.KnownPlace]) -> None:
+def now() -> str:
+    """The time a listing changes, as HSDS's last_modified and the API's modified_after write it (UTC)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A listing's `modified` moves only when its record changes: loading the same files again changes nothing.
+UPSERT = """INSERT INTO listing (id, status, origin, last_checked, doc, modified, feed, feed_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, origin = excluded.origin,
+              last_checked = excluded.last_checked, doc = excluded.doc, feed = excluded.feed,
+              feed_id = excluded.feed_id,
+              modified = CASE WHEN listing.doc = excluded.doc THEN listing.modified ELSE excluded.modified END"""
+
+
+def write(
+    conn: sqlite3.Connection,
+    group: models.Group,
+    origin: str,
+    places: dict[str, models.KnownPlace],
+    feed: tuple[str, str] = ("", ""),
+) -> None:
+    """Write one listing (a moderator's change, an import's record); `feed` is (the feed, its id there)."""
     org_name = None
     if group.organization:
         row = conn.execute("SELECT name FROM organization WHERE id = ?", (group.organization,)).fetchone()
         org_name = row[0] if row else None
-    rowid = conn.execute(
-        """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET status = excluded.status, origin = excluded.origin,
-             last_checked = excluded.last_checked, doc = excluded.doc
-           RETURNING rowid""",
-        (group.id, group.status, origin, group.last_checked.isoformat(), _ENCODER.encode(group)),
-    ).fetchone()[0]
+    doc = _ENCODER.encode(group)
+    row = (group.id, group.status, origin, group.last_checked.isoformat(), doc, now(), *feed)
+    rowid = conn.execute(UPSERT + " RETURNING rowid", row).fetchone()[0]
     index_words(conn, rowid, group, org_name, places)
 
 

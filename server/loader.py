@@ -143,7 +143,7 @@ def _plain(message: str) -> str:
     return message
 
 
-def _field_name(path: list[str | int]) -> str:
+def field_name(path: list[str | int]) -> str:
     names = [str(p) for p in path[1:] if not isinstance(p, int)]
     return ".".join(names) or str(path[0] if path else "(file)")
 
@@ -158,13 +158,13 @@ def decode_file(path: Path, shape: type[msgspec.Struct], shown: str) -> tuple[ms
     try:
         return msgspec.toml.decode(raw, type=shape), []
     except msgspec.ValidationError as exc:
-        where, named, detail = _explain(exc)
-        return None, [f"{shown}:{_Lines(text).find(where)}: {_field_name(named)}: {detail}"]
+        where, named, detail = explain(exc)
+        return None, [f"{shown}:{_Lines(text).find(where)}: {field_name(named)}: {detail}"]
     except msgspec.DecodeError as exc:
         return None, [f"{shown}:{_syntax_line(exc)}: (syntax): this is not valid TOML: {exc}"]
 
 
-def _explain(exc: msgspec.ValidationError) -> tuple[list[str | int], list[str | int], str]:
+def explain(exc: msgspec.ValidationError) -> tuple[list[str | int], list[str | int], str]:
     """From msgspec's message: the path to point at, the path to name (with a missing or unknown field), what."""
     message = str(exc)
     m = _MSGSPEC_PATH.search(message)
@@ -228,7 +228,7 @@ def read(folder: Path) -> Dataset:
         shown, lines, table, index = where[id(record)]
         # "meetings.1.opens_at": the second meeting's opening time, named as in the file (meetings.opens_at).
         parts: list[str | int] = [table, index, *(int(p) if p.isdigit() else p for p in field_path.split("."))]
-        return f"{shown}:{lines.find(parts)}: {_field_name(parts)}: {message}"
+        return f"{shown}:{lines.find(parts)}: {field_name(parts)}: {message}"
 
     data.places = places.known_places(data.place_names)
     problems.extend(check(data, at))
@@ -297,8 +297,8 @@ def _read_guide(path: Path, lang: str, places: dict[str, models.KnownPlace]) -> 
     try:
         meta = msgspec.toml.decode(front.encode(), type=models.GuideFront)
     except msgspec.ValidationError as exc:
-        where, named, detail = _explain(exc)
-        return None, [f"{path}:{1 + _front_line(front, where)}: {_field_name(['', *named])}: {detail}"]
+        where, named, detail = explain(exc)
+        return None, [f"{path}:{1 + _front_line(front, where)}: {field_name(['', *named])}: {detail}"]
     except msgspec.DecodeError as exc:
         return None, [f"{path}:{1 + _syntax_line(exc)}: (syntax): this is not valid TOML: {exc}"]
     problems = []
@@ -565,6 +565,7 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
         )
     }
     kept = 0
+    changed = listings.now()
     for group in data.groups:
         before = checked.get(group.id)
         if before and before[0] > group.last_checked.isoformat() and before[1] in CHECKERS:
@@ -574,13 +575,10 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
                 last_checked=dt.date.fromisoformat(before[0]),
                 source_date=dt.date.fromisoformat(before[2]) if before[2] else None,
             )
+        doc = _ENCODER.encode(group)
         row = conn.execute(
-            """INSERT INTO listing (id, status, origin, last_checked, doc) VALUES (?, ?, 'data', ?, ?)
-               ON CONFLICT (id) DO UPDATE SET status = excluded.status,
-                 last_checked = excluded.last_checked, doc = excluded.doc
-               WHERE listing.origin = 'data'
-               RETURNING rowid""",
-            (group.id, group.status, group.last_checked.isoformat(), _ENCODER.encode(group)),
+            listings.UPSERT + " WHERE listing.origin = 'data' RETURNING rowid",
+            (group.id, group.status, "data", group.last_checked.isoformat(), doc, changed, "", ""),
         ).fetchone()
         if row is None:
             kept += 1

@@ -666,3 +666,18 @@ def test_a_submission_from_the_first_form_shows_what_it_said_about_when(mod: Mod
     page = mod.client.get(url)
     assert page.status_code == 200 and "“weekly · Tuesdays, 19:30”" in page.text
     assert mod.post(f"{url}/approve", _form(page.text), page=url).url.path == "/moderate/listings/praatgroep"
+
+
+def test_imported_listings_wait_in_the_queue_as_imported_not_yet_confirmed(mod: Moderator) -> None:
+    from server import imports, places
+
+    record = {"name": "Nieuwe Dag", "slug": "nd-1", "day": 1, "time": "20:00", "city": "Leuven", "country": "BE"}
+    items = [("[0]", record)]
+    db.run_write(
+        mod.path, lambda c: imports.run(c, "meeting-guide", "https://f.example/x.json", items, places.known_places())
+    )
+    mod.sign_in()
+    page = soup(mod.client.get("/moderate").text)
+    part = page.select_one("section[aria-labelledby=q-imported]")
+    assert part is not None and "(1)" in part.h2.text and "Nieuwe Dag" in part.text
+    assert "Nieuwe Dag" not in page.select_one("section[aria-labelledby=q-unconfirmed]").text

@@ -182,7 +182,10 @@ async def queue(request: Request, moderator: NamedDependency[str], database: Nam
     today = search.today()
     stale = [(g, origin) for g, origin in listings if g.status == "active" and search.is_stale(g.last_checked, today)]
     # Read on a public page only: someone can phone the organizer and mark the listing confirmed.
-    unconfirmed = [g for g, _ in listings if g.status != "ended" and g.checked_by == "public_source"]
+    waiting = [(g, origin) for g, origin in listings if g.status != "ended" and g.checked_by == "public_source"]
+    unconfirmed = [g for g, origin in waiting if origin != "imported"]
+    # From a feed (kring import): nobody has looked at them yet.
+    imported = [g for g, origin in waiting if origin == "imported"]
     return _render(
         request,
         "moderate/queue.html",
@@ -191,6 +194,7 @@ async def queue(request: Request, moderator: NamedDependency[str], database: Nam
         reports=reports,
         stale=stale,
         unconfirmed=unconfirmed,
+        imported=imported,
         names={g.id: g.name for g, _ in listings},
         reasons=forms.REPORT_REASONS,
         done=request.query_params.get("done"),

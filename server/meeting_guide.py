@@ -64,6 +64,14 @@ FEED_DAY = {code: (i + 1) % 7 for i, code in enumerate(schedules.WEEKDAYS)}
 KRING_DAY = {n: code for code, n in FEED_DAY.items()}
 
 
+# How the facts were checked, as the group page says it (the feed has no field for it, so it goes in notes).
+CHECKED = {
+    "public_source": "Taken from a public web page on {date}; ask the organizer whether the group still meets.",
+    "organizer": "Confirmed by the organizer on {date}.",
+    "moderator": "A Kring moderator confirmed these facts with the organizer on {date}.",
+}
+
+
 def weekly(meeting: models.Meeting) -> bool:
     """A meeting the feed can hold: every week (not every other), on weekdays without an ordinal, at a time."""
     return (
@@ -125,7 +133,7 @@ def meetings(
             record["formatted_address"] = ", ".join(p for p in parts if p)
         if group.cost_text.get("en"):
             notes.append(group.cost_text["en"])
-        notes.append(f"Checked by: {group.checked_by.replace('_', ' ')}, on {group.last_checked.isoformat()}.")
+        notes.append(CHECKED[group.checked_by].format(date=group.last_checked.isoformat()))
         found.append(
             Meeting(
                 name=group.name,

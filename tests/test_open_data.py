@@ -325,6 +325,8 @@ def test_the_meeting_guide_feed_has_every_weekly_meeting_with_a_time(fclient: Te
         assert ("O" in m["types"]) == (group.membership == "open")
         for code, t in (("nl", "NL"), ("fr", "FR"), ("en", "EN")):
             assert (t in m["types"]) == (code in group.languages)
+        assert group.last_checked.isoformat() in m["notes"]
+        assert ("ask the organizer" in m["notes"]) == (group.checked_by == "public_source")
 
 
 # --- imports: good feeds --------------------------------------------------------------------------------------

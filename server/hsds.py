@@ -209,8 +209,8 @@ class Service(Base, kw_only=True):
     attributes: list[Attribute] = []
 
 
-class Page(Base, kw_only=True):
-    """The HSDS API's Page: a list answer, with `contents`."""
+class PageHeader(Base, kw_only=True):
+    """The HSDS API's Page: the head of every list answer, whose records are in `contents`."""
 
     total_items: int
     total_pages: int
@@ -219,17 +219,13 @@ class Page(Base, kw_only=True):
     first_page: bool
     last_page: bool
     empty: bool
+
+
+class Page(PageHeader, kw_only=True):
     contents: list[Service] = []
 
 
-class OrganizationPage(Base, kw_only=True):
-    total_items: int
-    total_pages: int
-    page_number: int
-    size: int
-    first_page: bool
-    last_page: bool
-    empty: bool
+class OrganizationPage(PageHeader, kw_only=True):
     contents: list[Organization] = []
 
 

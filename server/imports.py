@@ -261,6 +261,12 @@ def run(
     today = today or search.today()
     report = report if report is not None else Report()
     report.lines.clear()  # a write that was retried starts again
+    if conn.execute("SELECT 1 FROM place LIMIT 1").fetchone() is None:
+        # A database that `kring load` never filled: the site needs the places to find "near" the imported ones.
+        conn.executemany(
+            "INSERT INTO place (id, country, name, lat, lon, names) VALUES (?, ?, ?, ?, ?, ?)",
+            [(p.id, p.country, p.name, p.lat, p.lon, msgspec.json.encode(p.names).decode()) for p in places.values()],
+        )
     orgs = [
         msgspec.json.decode(doc, type=models.Organization) for (doc,) in conn.execute("SELECT doc FROM organization")
     ]

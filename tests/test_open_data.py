@@ -167,6 +167,13 @@ def test_export_then_import_into_an_empty_database_gives_the_same_listings(
         assert without_provenance(copy) == without_provenance(group), gid  # listings, meetings, places, schedules
         assert (origin, copy.checked_by, copy.last_checked) == ("imported", "public_source", TODAY)
         assert copy.source_date == group.last_checked  # the feed's own date: its assured_date
+    # The site on that database finds them near their places.
+    snapshot = db.run_read(empty, catalog.build)
+    assert all(
+        snapshot.by_id[gid].points == p.points
+        for gid, p in db.run_read(source, catalog.build).by_id.items()
+        if gid in after
+    )
     # The same feed again changes nothing.
     report = imports.import_feed(lambda fn: db.run_write(empty, fn), KNOWN, "hsds", feed)
     assert report.count("unchanged") == len(after) and report.count("added") == 0

@@ -312,7 +312,11 @@ def run(
         fields.update(id=listing_id, source=source, checked_by="public_source", last_checked=today)
         if source_date and source_date <= today.isoformat():
             fields["source_date"] = source_date
-        org_id, new_org = _organization(conn, org, fields["country"], source, today)
+        try:
+            org_id, new_org = _organization(conn, org, fields["country"], source, today)
+        except msgspec.ValidationError as exc:
+            skip(record, f"its organization: {_why(exc)}")
+            continue
         if org_id:
             fields["organization"] = org_id
         try:

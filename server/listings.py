@@ -49,12 +49,15 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# A listing's `modified` moves only when its record changes: loading the same files again changes nothing.
+# A listing's `modified` moves only when its record changes: loading the same files again changes nothing. A
+# write without a feed (a moderator's) keeps the feed an imported listing came from, so that the next import of
+# that feed finds it, and leaves it alone.
 UPSERT = """INSERT INTO listing (id, status, origin, last_checked, doc, modified, feed, feed_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, origin = excluded.origin,
-              last_checked = excluded.last_checked, doc = excluded.doc, feed = excluded.feed,
-              feed_id = excluded.feed_id,
+              last_checked = excluded.last_checked, doc = excluded.doc,
+              feed = CASE WHEN excluded.feed = '' THEN listing.feed ELSE excluded.feed END,
+              feed_id = CASE WHEN excluded.feed = '' THEN listing.feed_id ELSE excluded.feed_id END,
               modified = CASE WHEN listing.doc = excluded.doc THEN listing.modified ELSE excluded.modified END"""
 
 

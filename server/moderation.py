@@ -364,7 +364,8 @@ def edit(
     changed = [f for f in models.Group.__struct_fields__ if getattr(group, f) != getattr(old, f)]
     if not changed:  # a save without a change leaves a listing from data/ to the data files
         return
-    listings.write(conn, group, "moderated" if origin == "data" else origin, places)
+    # Then the listing is the moderator's: `kring load` and `kring import` keep it as it is now.
+    listings.write(conn, group, "moderated" if origin in ("data", "imported") else origin, places)
     audit(conn, moderator, "edit", f"listing {listing_id}", ", ".join(changed))
     listings.refresh_version(conn)
 
@@ -378,7 +379,8 @@ def mark_checked(
         raise Gone
     old, origin = found
     checked = msgspec.structs.replace(old, checked_by="moderator", last_checked=today, source_date=None)
-    listings.write(conn, checked, origin, places)
+    # `kring load` keeps a later check of a listing from data/; an import would not, so it is the moderator's.
+    listings.write(conn, checked, "moderated" if origin == "imported" else origin, places)
     audit(conn, moderator, "check", f"listing {listing_id}", f"checked on {today.isoformat()}")
     listings.refresh_version(conn)
 

@@ -19,6 +19,7 @@ PARTS = {
     "fulltext": "filter + full text, 100,000 listings",
     "throughput": "throughput, wrk",
     "offline": "offline catalog and visits",
+    "opendata": "the HSDS and Meeting Guide feeds, 10,000 listings",
     "slow": "the crisis page, cold, on 2G",
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
@@ -13,7 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, Parameter
 
 from server import hsds, meeting_guide, models, search
-from server.catalog import Snapshot
+from server.catalog import Listing, Snapshot
 from server.settings import Settings
 
 PER_PAGE = 50
@@ -21,20 +21,40 @@ MAX_PER_PAGE = 500
 BAD_REQUEST = ResponseSpec(models.ProblemDetail, generate_examples=False, description="A parameter is not accepted.")
 NOT_FOUND = ResponseSpec(models.ProblemDetail, generate_examples=False, description="No record has this id.")
 
-# The records of a snapshot, made once per data version (a snapshot never changes).
-_made: dict[str, tuple[list[tuple[str, hsds.Service]], dict[str, hsds.Organization]]] = {}
+
+class Index(NamedTuple):
+    """What the HSDS paths look records up by, made once per snapshot (which never changes). Services are made
+    only for the page asked: all 10,000 of a large catalog would hold the event loop for seconds."""
+
+    listings: list[tuple[str, str | None, Listing]]  # (modified, organization UUID, listing), by Kring id
+    by_uuid: dict[str, Listing]
+    organizations: dict[str, models.Organization]  # by UUID, in the order of their names
 
 
-def records(snapshot: Snapshot) -> tuple[list[tuple[str, hsds.Service]], dict[str, hsds.Organization]]:
-    """(modified, service) of every listing, in the listing's order, and every organization by its UUID."""
-    key = f"{snapshot.version}:{id(snapshot)}"
-    if key not in _made:
-        _made.clear()
+_index: dict[int, tuple[Snapshot, Index]] = {}
+
+
+def index(snapshot: Snapshot) -> Index:
+    made = _index.get(id(snapshot))
+    if made is None or made[0] is not snapshot:
         items = sorted(snapshot.by_id.values(), key=lambda i: i.group.id)
-        services = [(i.modified, hsds.service(i.group, i.organization, snapshot.places, i.modified)) for i in items]
-        orgs = {hsds.uid("organization", o.id): hsds.organization(o) for o in snapshot.organizations.values()}
-        _made[key] = (services, dict(sorted(orgs.items(), key=lambda kv: kv[1].name)))
-    return _made[key]
+        org_uuid = {oid: hsds.uid("organization", oid) for oid in snapshot.organizations}
+        orgs = sorted(snapshot.organizations.values(), key=lambda o: o.name)
+        made = (
+            snapshot,
+            Index(
+                listings=[(i.modified, org_uuid.get(i.group.organization or ""), i) for i in items],
+                by_uuid={hsds.uid("service", i.group.id): i for i in items},
+                organizations={org_uuid[o.id]: o for o in orgs},
+            ),
+        )
+        _index.clear()
+        _index[id(snapshot)] = made
+    return made[1]
+
+
+def service_of(snapshot: Snapshot, listing: Listing) -> hsds.Service:
+    return hsds.service(listing.group, listing.organization, snapshot.places, listing.modified)
 
 
 # RFC 3339's date-time (what HSDS's modified_after is), which datetime.fromisoformat then reads.
@@ -92,49 +112,43 @@ class HSDSController(Controller):
     ) -> hsds.Page:
         """Every listing as a fully nested HSDS service, by Kring id, a page at a time."""
         after = _moment(modified_after)
-        services, _ = records(snapshot)
         chosen = [
-            s
-            for modified, s in services
-            if (after is None or modified >= after)
-            and (organization_id is None or s.organization_id == organization_id)
+            listing
+            for modified, org, listing in index(snapshot).listings
+            if (after is None or modified >= after) and (organization_id is None or org == organization_id)
         ]
         start = (page - 1) * per_page
-        return hsds.page(chosen[start : start + per_page], page, per_page, len(chosen))
+        items = [service_of(snapshot, listing) for listing in chosen[start : start + per_page]]
+        return hsds.page(items, page, per_page, len(chosen))
 
     @get("/services/{service_id:str}", operation_id="hsdsService", responses={404: NOT_FOUND})
     async def service(self, snapshot: NamedDependency[Snapshot], service_id: FromPath[str]) -> hsds.Service:
         """One service by its UUID (or its Kring id)."""
-        services, _ = records(snapshot)
-        for _modified, s in services:
-            if service_id == s.id or service_id == _kring_id(s):
-                return s
-        raise NotFoundException(f"No service has the id {service_id!r}")
+        listing = index(snapshot).by_uuid.get(service_id) or snapshot.by_id.get(service_id)
+        if listing is None:
+            raise NotFoundException(f"No service has the id {service_id!r}")
+        return service_of(snapshot, listing)
 
     @get("/organizations", operation_id="hsdsOrganizations", responses={400: BAD_REQUEST})
     async def organizations(
         self, snapshot: NamedDependency[Snapshot], page: PageNumber = 1, per_page: PerPage = PER_PAGE
     ) -> hsds.OrganizationPage:
         """Every organization, a page at a time."""
-        _, orgs = records(snapshot)
-        items = list(orgs.values())
+        orgs = list(index(snapshot).organizations.values())
         start = (page - 1) * per_page
-        return hsds.page(items[start : start + per_page], page, per_page, len(items), hsds.OrganizationPage)
+        items = [hsds.organization(o) for o in orgs[start : start + per_page]]
+        return hsds.page(items, page, per_page, len(orgs), hsds.OrganizationPage)
 
     @get("/organizations/{organization_id:str}", operation_id="hsdsOrganization", responses={404: NOT_FOUND})
     async def organization(
         self, snapshot: NamedDependency[Snapshot], organization_id: FromPath[str]
     ) -> hsds.Organization:
         """One organization by its UUID (or its Kring id)."""
-        _, orgs = records(snapshot)
+        orgs = index(snapshot).organizations
         found = orgs.get(organization_id) or orgs.get(hsds.uid("organization", organization_id))
         if found is None:
             raise NotFoundException(f"No organization has the id {organization_id!r}")
-        return found
-
-
-def _kring_id(s: hsds.Service) -> str | None:
-    return next((a.value for a in s.attributes if a.link_type == "kring_id"), None)
+        return hsds.organization(found)
 
 
 def _origin(request: Request, settings: Settings) -> str:

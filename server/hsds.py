@@ -34,6 +34,7 @@ import msgspec
 from msgspec import Struct
 
 from server import models, search
+from server.places import country_of
 
 VERSION = "3.0"
 PROFILE = "https://docs.openreferral.org/en/3.0/"
@@ -563,15 +564,6 @@ def _many(found: dict[str, list[tuple[str | None, str]]], code: str) -> list[str
 
 def _texts(found: dict[str, list[tuple[str | None, str]]], code: str) -> dict[str, str]:
     return {lang: v for lang, v in found.get(code, []) if lang in LANGS}
-
-
-COUNTRIES = {"BE": "BE", "BEL": "BE", "BELGIUM": "BE", "BELGIË": "BE", "BELGIQUE": "BE",
-             "NL": "NL", "NLD": "NL", "NETHERLANDS": "NL", "NEDERLAND": "NL", "THE NETHERLANDS": "NL"}  # fmt: skip
-
-
-def country_of(text: str | None) -> str | None:
-    """BE or NL from how an address writes its country; None for any other country."""
-    return COUNTRIES.get((text or "").strip().upper())
 
 
 def _place(location: Location, places: dict[str, models.KnownPlace]) -> tuple[dict[str, Any], str | None]:

@@ -18,6 +18,7 @@ import msgspec
 from msgspec import Struct
 
 from server import models, schedules, search
+from server.places import country_of
 
 
 class Meeting(Struct, omit_defaults=True, kw_only=True):
@@ -164,8 +165,6 @@ class Unusable(Exception):
 
 _POSTCODE_TOWN = re.compile(r"^(?P<postcode>[1-9][0-9]{3}(?: ?[A-Z]{2})?)\s+(?P<city>.+)$")
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9])?$")
-COUNTRIES = {"BE": "BE", "BEL": "BE", "BELGIUM": "BE", "BELGIË": "BE", "BELGIQUE": "BE", "BELGIEN": "BE",
-             "NL": "NL", "NLD": "NL", "NETHERLANDS": "NL", "THE NETHERLANDS": "NL", "NEDERLAND": "NL"}  # fmt: skip
 
 
 def _time(value: str, name: str) -> str:
@@ -195,7 +194,7 @@ def _address(m: Meeting) -> tuple[dict[str, Any], str | None]:
                 street = street or (", ".join(parts[:-1]) or None)
     if not (country_text or city or postcode or street):
         return {}, None
-    country = COUNTRIES.get((country_text or "").strip().upper())
+    country = country_of(country_text)
     if country is None:
         where = country_text or m.formatted_address or city
         raise Unusable(f"its address ({where}) is not in Belgium or the Netherlands")

@@ -42,3 +42,14 @@ def known_places(names: Iterable[models.PlaceName] = ()) -> dict[str, models.Kno
             names=overrides.get(place_id, {}),
         )
     return places
+
+
+# How addresses write the two countries (an import's feed: ISO codes, or the name in English, Dutch, French or German).
+COUNTRY_NAMES = {"BE": "BE", "BEL": "BE", "BELGIUM": "BE", "BELGIË": "BE", "BELGIE": "BE", "BELGIQUE": "BE",
+                 "BELGIEN": "BE", "NL": "NL", "NLD": "NL", "NETHERLANDS": "NL", "THE NETHERLANDS": "NL",
+                 "NEDERLAND": "NL", "PAYS-BAS": "NL", "NIEDERLANDE": "NL"}  # fmt: skip
+
+
+def country_of(text: str | None) -> str | None:
+    """BE or NL from how an address writes its country; None for any other country (or none)."""
+    return COUNTRY_NAMES.get((text or "").strip().upper())

@@ -241,7 +241,7 @@ def _map(fmt: Format, item: Any, places: dict[str, models.KnownPlace], today: dt
         mapped = hsds.to_group(svc, places, today, kind)
         return svc.id, mapped.fields, mapped.organization, mapped.notes
     meeting = meeting_guide.decode(item)
-    fields, notes = meeting_guide.to_group(meeting, today, kind)
+    fields, notes = meeting_guide.to_group(meeting, kind)
     return str(meeting.slug), fields, None, notes
 
 

@@ -209,7 +209,7 @@ def _address(m: Meeting) -> tuple[dict[str, Any], str | None]:
     return place, country
 
 
-def to_group(m: Meeting, today: dt.date, kind: str | None = None) -> tuple[dict[str, Any], list[str]]:
+def to_group(m: Meeting, kind: str | None = None) -> tuple[dict[str, Any], list[str]]:
     """A feed meeting as the fields of a Kring listing (not yet checked), and notes on what was left out."""
     notes: list[str] = []
     fields: dict[str, Any] = {"name": m.name, "kind": kind or "support_group"}

@@ -29,9 +29,10 @@ bench: test-setup load chromium wrk
 lighthouse: test-setup chromium
 	$(BIN)/python -m bench.lighthouse
 
-# The HSDS export against the official HSDS 3.0 JSON Schemas (not in the project: give their folder).
-HSDS_SCHEMAS ?= ../shared/specs/hsds-3.0/schema/compiled
+# The HSDS export against the official HSDS 3.0 JSON Schemas, which are not in the project: give their folder,
+# `make hsds-valid HSDS_SCHEMAS=path/to/specification/schema/compiled` (openreferral/specification, 3.0).
 hsds-valid: test-setup
+	@test -n "$(HSDS_SCHEMAS)" || { echo "give HSDS_SCHEMAS=<the compiled folder of the HSDS 3.0 schemas>"; exit 2; }
 	$(BIN)/python -m tests.hsds_valid $(HSDS_SCHEMAS)
 
 setup: $(VENV)/.installed web/static/vendor/htmx.min.js translations

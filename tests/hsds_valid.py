@@ -1,6 +1,6 @@
 """`make hsds-valid`: every record `kring export hsds` writes, checked against the official HSDS 3.0 JSON Schemas.
 
-Not part of `make test`: the schemas are not in the project (a fresh clone has no ../shared). Give their folder
+Not part of `make test`: the schemas are not in the project. Give their folder
 as the first argument (the `compiled` folder of openreferral/specification 3.0). The nested services,
 organizations and services at locations have a compiled schema each; every other kind of record is checked
 against its part of the compiled service schema.
@@ -65,4 +65,6 @@ def main(schemas: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/specs/hsds-3.0/schema/compiled")))
+    if len(sys.argv) != 2 or not Path(sys.argv[1], "service.json").is_file():
+        sys.exit("usage: python -m tests.hsds_valid SCHEMAS (the folder with HSDS 3.0's compiled service.json)")
+    sys.exit(main(Path(sys.argv[1])))

@@ -1,6 +1,6 @@
 """Open data: the HSDS 3.0 export and API, the Meeting Guide feed, and imports of both (server/hsds.py,
 server/meeting_guide.py, server/imports.py). The feeds here are written from the fields the specs define; the
-tests never read the specs themselves (a fresh clone has no ../shared)."""
+tests never read the specs themselves: a fresh clone of the project does not have them."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from cachetools import LRUCache
 from msgspec import Struct
 
 from server import db, facets, i18n, listings, models, schedules, search
+from server.places import point
 
 _GROUP = msgspec.json.Decoder(models.Group)
 _ORG = msgspec.json.Decoder(models.Organization)
@@ -183,6 +184,7 @@ class Snapshot:
         date: str = "",
         guides: list[models.Guide] | None = None,
         today: dt.date | None = None,
+        organizations: dict[str, models.Organization] | None = None,
     ) -> None:
         self.version = version
         self.today = today or search.today()  # the day the meetings' dates start from
@@ -199,10 +201,13 @@ class Snapshot:
         self.everything = (1 << self.size) - 1
         self.crisis_lines = crisis_lines
         self.places = places
-        # Every organization, also one without an active listing (the open data feeds list them all).
-        self.organizations: dict[str, models.Organization] = {
-            item.organization.id: item.organization for item in listings if item.organization
-        }
+        # Every organization, also one without a listing (the open data feeds list them all); when not given, those
+        # of the listings.
+        self.organizations: dict[str, models.Organization] = (
+            organizations
+            if organizations is not None
+            else {item.organization.id: item.organization for item in listings if item.organization}
+        )
         self.facets = facets.REGISTRY  # the filters of this snapshot, kept: searching uses the same ones
         self.masks: dict[str, dict[str, int]] = {}
         for facet in self.facets:
@@ -487,6 +492,7 @@ def listing(
     organization: models.Organization | None,
     places: dict[str, models.KnownPlace],
     today: dt.date,
+    modified: str = "",
 ) -> Listing:
     """A listing as the snapshot holds it: where it meets (its place, then its meetings'), and its dates."""
     spots = [group.place, *(m.place for m in group.meetings if not m.online)]
@@ -499,8 +505,7 @@ def listing(
         known = places.get(spot.place_id) if spot.place_id else None
         if shown is None and (spot.city or known):
             shown = (spot, known)
-        lat = spot.lat if spot.lat is not None else (known.lat if known else None)
-        lon = spot.lon if spot.lon is not None else (known.lon if known else None)
+        lat, lon = point(spot, known)
         if lat is not None and lon is not None and (lat, lon) not in points:
             points.append((lat, lon))
             towns.append((spot.city, known))
@@ -514,6 +519,7 @@ def listing(
         city=shown[0].city if shown else None,
         towns=towns,
         dates=dates(group, today),
+        modified=modified,
     )
 
 
@@ -537,12 +543,8 @@ def build(conn: sqlite3.Connection, today: dt.date | None = None) -> Snapshot:
     today = today or search.today()
     for rowid, doc, modified in conn.execute("SELECT rowid, doc, modified FROM listing"):
         group = _GROUP.decode(doc)
-        item = listing(rowid, group, organizations.get(group.organization or ""), places, today)
-        item.modified = modified
-        found.append(item)
+        found.append(listing(rowid, group, organizations.get(group.organization or ""), places, today, modified))
     lines = [_LINE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM crisis_line ORDER BY position")]
     row = conn.execute("SELECT value FROM meta WHERE key = 'data_date'").fetchone()
     guides = [_GUIDE.decode(doc) for (doc,) in conn.execute("SELECT doc FROM guide ORDER BY position, slug")]
-    snapshot = Snapshot(version, found, lines, places, row[0] if row else "", guides, today)
-    snapshot.organizations = organizations
-    return snapshot
+    return Snapshot(version, found, lines, places, row[0] if row else "", guides, today, organizations)

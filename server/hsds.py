@@ -28,13 +28,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import msgspec
 from msgspec import Struct
 
-from server import models, search
-from server.places import country_of
+from server import models
+from server.places import country_of, place_named, point
 
 VERSION = "3.0"
 PROFILE = "https://docs.openreferral.org/en/3.0/"
@@ -269,7 +269,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "status": ("Status", "active, paused or ended."),
     "country": ("Country", "BE or NL."),
 }
-LANGS = ("nl", "fr", "en", "de")
+LANGS: tuple[str, ...] = get_args(get_args(models.Localized)[0])  # the languages a text may be in
 STATUS = {"active": "active", "paused": "temporarily closed", "ended": "defunct"}
 STATUS_BACK = {"active": "active", "temporarily closed": "paused", "defunct": "ended", "inactive": "ended"}
 LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French", "en": "English", "de": "German"}
@@ -361,6 +361,7 @@ def _location(
         return Location(id=lid, location_type="virtual", name="Online")
     known = places.get(place.place_id or "")
     town = place.city or (known.name if known else None)
+    lat, lon = point(place, known)
     addresses = []
     if place.address or place.postcode:
         addresses.append(
@@ -379,8 +380,8 @@ def _location(
         id=lid,
         location_type="physical",
         name=town,
-        latitude=place.lat if place.lat is not None else (known.lat if known else None),
-        longitude=place.lon if place.lon is not None else (known.lon if known else None),
+        latitude=lat,
+        longitude=lon,
         external_identifier=place.place_id,
         external_identifier_type="kring-place" if place.place_id else None,
         addresses=addresses,
@@ -421,7 +422,7 @@ def _schedule(meeting: models.Meeting, index: int, group: models.Group, sid: str
     )
 
 
-ACCESS = ("wheelchair", "hearing_loop", "sign_language", "interpreter")
+ACCESS: tuple[str, ...] = get_args(models.Access)
 
 
 def service(
@@ -592,26 +593,11 @@ def _place(location: Location, places: dict[str, models.KnownPlace]) -> tuple[di
         place["lat"], place["lon"] = point
     if "place_id" not in place and "city" in place and country:
         # A town Kring knows by that name in that country: "near" finds it.
-        match = places_by_name(places).get((country, tuple(search.words(place["city"]))))
+        match = place_named(place["city"], country, places)
         if match:
             place["place_id"] = match
             del place["city"]  # the place's own name says nothing more
     return place, known.country if known else country
-
-
-_BY_NAME: dict[int, dict[tuple[str, tuple[str, ...]], str]] = {}
-
-
-def places_by_name(places: dict[str, models.KnownPlace]) -> dict[tuple[str, tuple[str, ...]], str]:
-    """(country, the words of a name) -> the Kring place of that name, in any of its languages (made once)."""
-    if id(places) not in _BY_NAME:
-        found: dict[tuple[str, tuple[str, ...]], str] = {}
-        for p in places.values():
-            for name in (p.name, *p.names.values()):
-                found.setdefault((p.country, tuple(search.words(name))), p.id)
-        _BY_NAME.clear()
-        _BY_NAME[id(places)] = found
-    return _BY_NAME[id(places)]
 
 
 def _schedule_fields(schedule: Schedule, today: dt.date) -> dict[str, Any] | None:

@@ -189,13 +189,9 @@ def _why(exc: msgspec.ValidationError) -> str:
 
 
 def _new_id(conn: sqlite3.Connection, name: str, feed: str, feed_id: str) -> str:
+    """The name's words and a short hash of where it came from: the same name in two feeds gives two ids."""
     digest = hashlib.sha256(f"{feed}\n{feed_id}".encode()).hexdigest()[:6]
-    base = f"{'-'.join(search.words(name))[:60].strip('-') or 'group'}-{digest}"
-    candidate, n = base, 1
-    while conn.execute("SELECT 1 FROM listing WHERE id = ?", (candidate,)).fetchone():
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+    return listings.free_id(conn, "listing", f"{listings.slug(name)}-{digest}")
 
 
 def _organization(
@@ -211,11 +207,7 @@ def _organization(
     row = conn.execute("SELECT id FROM organization WHERE lower(name) = lower(?)", (org["name"],)).fetchone()
     if row:
         return row[0], None
-    oid = org.get("id") or "-".join(search.words(org["name"]))[:60].strip("-") or "organization"
-    base, n = oid, 1
-    while conn.execute("SELECT 1 FROM organization WHERE id = ?", (oid,)).fetchone():
-        n += 1
-        oid = f"{base}-{n}"
+    oid = listings.free_id(conn, "organization", org.get("id") or listings.slug(org["name"], "organization"))
     website = org.get("website") if (org.get("website") or "").startswith("https://") else None
     new = msgspec.convert(
         {
@@ -263,10 +255,7 @@ def run(
     report.lines.clear()  # a write that was retried starts again
     if conn.execute("SELECT 1 FROM place LIMIT 1").fetchone() is None:
         # A database that `kring load` never filled: the site needs the places to find "near" the imported ones.
-        conn.executemany(
-            "INSERT INTO place (id, country, name, lat, lon, names) VALUES (?, ?, ?, ?, ?, ?)",
-            [(p.id, p.country, p.name, p.lat, p.lon, msgspec.json.encode(p.names).decode()) for p in places.values()],
-        )
+        loader.write_places(conn, places)
     orgs = [
         msgspec.json.decode(doc, type=models.Organization) for (doc,) in conn.execute("SELECT doc FROM organization")
     ]

@@ -1,10 +1,12 @@
-"""Writing listings, which the loader and moderation share: the row, its full-text words, the data version."""
+"""Writing listings, which the loader, moderation and imports share: ids, the row, its full-text words, the data
+version."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import sqlite3
+from typing import Literal
 
 import msgspec
 
@@ -42,6 +44,20 @@ def index_words(
         "INSERT INTO listing_words (rowid, words) VALUES (?, ?)",
         (rowid, listing_words(group, organization_name, places)),
     )
+
+
+def slug(text: str, empty: str = "group") -> str:
+    """An id made of a name's words: "Praatgroep Gent" -> praatgroep-gent."""
+    return "-".join(search.words(text))[:60].strip("-") or empty
+
+
+def free_id(conn: sqlite3.Connection, table: Literal["listing", "organization"], base: str) -> str:
+    """`base`, or `base-2`, `base-3`, … : the first id not taken in the table."""
+    candidate, n = base, 1
+    while conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (candidate,)).fetchone():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 def now() -> str:

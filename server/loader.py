@@ -517,6 +517,13 @@ _ENCODER = msgspec.json.Encoder()
 CHECKERS = get_args(models.CheckedBy)
 
 
+def write_places(conn: sqlite3.Connection, places: Mapping[str, models.KnownPlace]) -> None:
+    conn.executemany(
+        "INSERT INTO place (id, country, name, lat, lon, names) VALUES (?, ?, ?, ?, ?, ?)",
+        [(p.id, p.country, p.name, p.lat, p.lon, _ENCODER.encode(p.names).decode()) for p in places.values()],
+    )
+
+
 def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
     """Replace what came from data/ with `data`; submitted listings are kept.
 
@@ -536,10 +543,7 @@ def load(conn: sqlite3.Connection, data: Dataset) -> dict[str, int]:
         [(line.id, i, _ENCODER.encode(line)) for i, line in enumerate(data.crisis_lines)],
     )
     conn.execute("DELETE FROM place")
-    conn.executemany(
-        "INSERT INTO place (id, country, name, lat, lon, names) VALUES (?, ?, ?, ?, ?, ?)",
-        [(p.id, p.country, p.name, p.lat, p.lon, _ENCODER.encode(p.names).decode()) for p in data.places.values()],
-    )
+    write_places(conn, data.places)
     conn.execute("DELETE FROM guide")
     conn.executemany(
         "INSERT INTO guide (slug, lang, position, doc) VALUES (?, ?, ?, ?)",

@@ -18,7 +18,7 @@ import msgspec
 from msgspec import Struct
 
 from server import models, schedules, search
-from server.places import country_of
+from server.places import country_of, point
 
 
 class Meeting(Struct, omit_defaults=True, kw_only=True):
@@ -120,13 +120,14 @@ def meetings(
         if place:
             known = places.get(place.place_id or "")
             town = place.city or (known.name if known else None)
+            lat, lon = point(place, known)
             record.update(
                 address=place.address,
                 city=town,
                 postal_code=place.postcode,
                 country=group.country,
-                latitude=place.lat if place.lat is not None else (known.lat if known else None),
-                longitude=place.lon if place.lon is not None else (known.lon if known else None),
+                latitude=lat,
+                longitude=lon,
                 approximate="no" if place.address else "yes",
                 region=town,
             )

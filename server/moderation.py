@@ -17,6 +17,7 @@ from msgspec import Struct
 
 from server import forms, inbox, listings, models, search
 from server.forms import GroupSubmission
+from server.places import place_named
 
 _GROUP = msgspec.json.Decoder(models.Group)
 _ENCODER = msgspec.json.Encoder()
@@ -136,19 +137,6 @@ class Changes(Struct, frozen=True, kw_only=True):
     status: models.Status = "active"
 
 
-def slug(text: str) -> str:
-    return "-".join(search.words(text))[:60].strip("-") or "group"
-
-
-def _free_id(conn: sqlite3.Connection, table: Literal["listing", "organization"], base: str) -> str:
-    """`base`, or `base-2`, `base-3`, … : the first id not taken in the table."""
-    candidate, n = base, 1
-    while conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (candidate,)).fetchone():
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
-
-
 def _localized(old: dict[str, str], lang: str, text: str) -> dict[str, str]:
     """Replace one language's text, keeping the others (the form edits one language at a time)."""
     out = {k: v for k, v in old.items() if k != lang}
@@ -165,7 +153,7 @@ def _organization(conn: sqlite3.Connection, name: str, country: str, today: dt.d
     for org_id, org_name in conn.execute("SELECT id, name FROM organization"):
         if search.normalise(org_name).strip() == wanted:
             return str(org_id)
-    org_id = _free_id(conn, "organization", slug(name))
+    org_id = listings.free_id(conn, "organization", listings.slug(name))
     org = models.Organization(
         id=org_id,
         name=name,
@@ -291,14 +279,7 @@ def submission_values(sub: Submission, places: dict[str, models.KnownPlace]) -> 
 
 
 def guess_place(city: str, country: str, places: dict[str, models.KnownPlace]) -> str | None:
-    wanted = search.normalise(city).strip()
-    if not wanted:
-        return None
-    for place in places.values():
-        names = {place.name, *place.names.values()}
-        if place.country == country and any(search.normalise(n) == wanted for n in names):
-            return place.id
-    return None
+    return place_named(city, country, places)
 
 
 class Gone(Exception):
@@ -325,7 +306,7 @@ def approve(
     One write: the listing, its full-text words, the submission's status, the audit entry, the data version.
     """
     _still_pending(conn, submission_id)
-    group_id = _free_id(conn, "listing", slug(form.name))
+    group_id = listings.free_id(conn, "listing", listings.slug(form.name))
     group = to_group(conn, form, changes, group_id=group_id, old=None, places=places, today=today, moderator=moderator)
     listings.write(conn, group, "submitted", places)
     conn.execute(

@@ -45,11 +45,38 @@ def known_places(names: Iterable[models.PlaceName] = ()) -> dict[str, models.Kno
 
 
 # How addresses write the two countries (an import's feed: ISO codes, or the name in English, Dutch, French or German).
-COUNTRY_NAMES = {"BE": "BE", "BEL": "BE", "BELGIUM": "BE", "BELGIË": "BE", "BELGIE": "BE", "BELGIQUE": "BE",
+COUNTRY_SPELLINGS = {"BE": "BE", "BEL": "BE", "BELGIUM": "BE", "BELGIË": "BE", "BELGIE": "BE", "BELGIQUE": "BE",
                  "BELGIEN": "BE", "NL": "NL", "NLD": "NL", "NETHERLANDS": "NL", "THE NETHERLANDS": "NL",
                  "NEDERLAND": "NL", "PAYS-BAS": "NL", "NIEDERLANDE": "NL"}  # fmt: skip
 
 
 def country_of(text: str | None) -> str | None:
     """BE or NL from how an address writes its country; None for any other country (or none)."""
-    return COUNTRY_NAMES.get((text or "").strip().upper())
+    return COUNTRY_SPELLINGS.get((text or "").strip().upper())
+
+
+_BY_NAME: dict[int, tuple[dict[str, models.KnownPlace], dict[tuple[str, str], str]]] = {}
+
+
+def place_named(city: str, country: str, places: dict[str, models.KnownPlace]) -> str | None:
+    """The Kring place a town's name (in any of its languages) names in that country: the biggest of that name."""
+    wanted = search.normalise(city).strip()
+    if not wanted:
+        return None
+    made = _BY_NAME.get(id(places))
+    if made is None or made[0] is not places:
+        index: dict[tuple[str, str], str] = {}
+        for place in places.values():  # biggest first: the first of a name is kept
+            for name in (place.name, *place.names.values()):
+                index.setdefault((place.country, search.normalise(name)), place.id)
+        made = (places, index)
+        _BY_NAME.clear()
+        _BY_NAME[id(places)] = made
+    return made[1].get((country, wanted))
+
+
+def point(place: models.Place, known: models.KnownPlace | None) -> tuple[float | None, float | None]:
+    """Where a place is: its own coordinates, else its Kring place's (the town's centre), else not known."""
+    if place.lat is not None and place.lon is not None:
+        return place.lat, place.lon
+    return (known.lat, known.lon) if known else (None, None)

@@ -177,11 +177,6 @@ class Stopped(Exception):
     """Raised inside the transaction at the first skipped record, when asked to stop: nothing is written."""
 
 
-def _problems(group: models.Group, orgs: list[models.Organization], places: dict[str, models.KnownPlace]) -> list[str]:
-    data = loader.Dataset(groups=[group], organizations=orgs, places=places)
-    return list(loader.check(data, lambda _record, name, message: f"{name}: {message}"))
-
-
 def _why(exc: msgspec.ValidationError) -> str:
     """msgspec's message about a mapped record, in the loader's words (`field: what`)."""
     _where, named, detail = loader.explain(exc)
@@ -256,9 +251,7 @@ def run(
     if conn.execute("SELECT 1 FROM place LIMIT 1").fetchone() is None:
         # A database that `kring load` never filled: the site needs the places to find "near" the imported ones.
         loader.write_places(conn, places)
-    orgs = [
-        msgspec.json.decode(doc, type=models.Organization) for (doc,) in conn.execute("SELECT doc FROM organization")
-    ]
+    org_ids = {oid for (oid,) in conn.execute("SELECT id FROM organization")}
     seen: set[str] = set()
 
     def skip(record: str, why: str) -> None:
@@ -313,7 +306,8 @@ def run(
         except msgspec.ValidationError as exc:
             skip(record, _why(exc))
             continue
-        problems = _problems(group, [*orgs, *([new_org] if new_org else [])], places)
+        known_orgs = org_ids | {new_org.id} if new_org else org_ids
+        problems = list(loader.group_problems(group, known_orgs, places, today, lambda _g, name, why: f"{name}: {why}"))
         if problems:
             skip(record, "; ".join(problems))
             continue
@@ -322,7 +316,7 @@ def run(
                 "INSERT INTO organization (id, name, doc, origin) VALUES (?, ?, ?, 'imported')",
                 (new_org.id, new_org.name, msgspec.json.encode(new_org)),
             )
-            orgs.append(new_org)
+            org_ids.add(new_org.id)
         doc = msgspec.json.encode(group)
         if existing and bytes(existing[2]) == doc:
             report.lines.append(Line("unchanged", record, listing_id, "; ".join(notes)))

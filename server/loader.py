@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -439,6 +439,39 @@ def meeting_problems(
         yield Problem("notes", "notes_in_every_language", why)
 
 
+def group_problems(
+    group: models.Group,
+    organizations: Container[str],
+    places: Mapping[str, models.KnownPlace],
+    today: dt.date,
+    at: Callable[[msgspec.Struct, str, str], str],
+) -> Iterator[str]:
+    """What is wrong with one listing (data/ and imports alike): its organization exists, its facts and meetings."""
+    if group.organization and group.organization not in organizations:
+        yield at(group, "organization", f"no organization has the id {group.organization!r}")
+    yield from _check_problems(group, group.last_checked, "last_checked", today, at)
+    for name in ("themes", "audience", "languages"):
+        values = getattr(group, name)
+        if len(set(values)) != len(values):
+            yield at(group, name, "a value is listed twice")
+    for code in group.languages:
+        if code not in facets.LANGUAGE_CODES:
+            yield at(group, "languages", f"{code!r} is not an ISO 639-1 language code")
+    in_person = [m for m in group.meetings if not m.online]
+    if (
+        group.format in ("in_person", "hybrid")
+        and not _has_town(group.place)
+        and not any(_has_town(m.place) for m in in_person)
+    ):
+        yield at(group, "place", "a group that meets in person needs at least place.city or place.place_id")
+    if group.place:
+        for problem in place_problems(group.place, group.country, places):
+            yield at(group, problem.field, problem.why)
+    for i, meeting in enumerate(group.meetings):
+        for problem in meeting_problems(meeting, group.country, group.format, group.place, places):
+            yield at(group, f"meetings.{i}.{problem.field}", problem.why)
+
+
 def check(data: Dataset, at: Any) -> Iterator[str]:
     """Rules that span records and files, or that a type cannot say."""
     today = search.today()
@@ -465,29 +498,7 @@ def check(data: Dataset, at: Any) -> Iterator[str]:
         yield from _check_problems(org, org.last_checked, "last_checked", today, at)
 
     for group in data.groups:
-        if group.organization and group.organization not in organizations:
-            yield at(group, "organization", f"no organization has the id {group.organization!r}")
-        yield from _check_problems(group, group.last_checked, "last_checked", today, at)
-        for name in ("themes", "audience", "languages"):
-            values = getattr(group, name)
-            if len(set(values)) != len(values):
-                yield at(group, name, "a value is listed twice")
-        for code in group.languages:
-            if code not in facets.LANGUAGE_CODES:
-                yield at(group, "languages", f"{code!r} is not an ISO 639-1 language code")
-        in_person = [m for m in group.meetings if not m.online]
-        if (
-            group.format in ("in_person", "hybrid")
-            and not _has_town(group.place)
-            and not any(_has_town(m.place) for m in in_person)
-        ):
-            yield at(group, "place", "a group that meets in person needs at least place.city or place.place_id")
-        if group.place:
-            for problem in place_problems(group.place, group.country, data.places):
-                yield at(group, problem.field, problem.why)
-        for i, meeting in enumerate(group.meetings):
-            for problem in meeting_problems(meeting, group.country, group.format, group.place, data.places):
-                yield at(group, f"meetings.{i}.{problem.field}", problem.why)
+        yield from group_problems(group, organizations, data.places, today, at)
 
     for line in data.crisis_lines:
         yield from _check_problems(line, line.verified_on, "verified_on", today, at)

@@ -732,10 +732,10 @@ def to_group(
         if country:
             countries.add(country)
         by_sal[sal.id] = (place, own)
-    physical = [(sid, p) for sid, (p, _) in by_sal.items() if p is not None]
+    physical = [p for p, _ in by_sal.values() if p is not None]
     own_place = next((p for p, own in by_sal.values() if own and p is not None), None)
-    if own_place is None and len(physical) == 1 and not _kring(svc.attributes):
-        own_place = physical[0][1]
+    if own_place is None and len(physical) == 1 and not found:
+        own_place = physical[0]
     if own_place:
         fields["place"] = own_place
     meetings = []
@@ -776,7 +776,6 @@ def to_group(
             "name": o.name,
             "website": o.website,
             "description": _texts(ofound, "description") or ({"en": o.description} if o.description else {}),
-            "_uuid": o.id,
         }
     return Mapped(fields=fields, organization=org, notes=notes)
 

@@ -72,8 +72,9 @@ def _read_file(path: Path) -> bytes:
 
 def parse(body: bytes, where: str) -> Any:
     """The JSON of a feed, or FeedError saying what it is instead."""
+    body = body.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, which some editors write
     try:
-        text = body.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FeedError(f"{where}: not UTF-8 text (byte {exc.start}); JSON feeds are UTF-8") from None
     start = text.lstrip()[:1]
@@ -82,7 +83,7 @@ def parse(body: bytes, where: str) -> Any:
     if not start:
         raise FeedError(f"{where}: empty")
     try:
-        return msgspec.json.decode(text.encode())
+        return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise FeedError(f"{where}: not valid JSON ({exc})") from None
 

@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 LOCALES := nl fr
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check setup test-setup load translations messages bench lighthouse hsds-valid chromium wrk images clean
+.PHONY: run test check setup test-setup load translations messages bench lighthouse hsds-valid chromium nginx wrk images clean
 .DEFAULT_GOAL := run
 
 run: setup load
 	$(BIN)/kring serve
 
-test: test-setup chromium
+test: test-setup chromium nginx
 	$(BIN)/python -m pytest
 	$(BIN)/python -m tests.crash
 
@@ -86,6 +86,20 @@ chromium:
 	  else \
 	    echo "Chromium is missing at $(CHROMIUM) and apt-get cannot install it here."; \
 	    echo "Install Debian's 'chromium' package (or set CHROMIUM=/path/to/chromium) and run make test again."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# tests/test_proxy.py puts Debian's nginx in front of `kring serve` (deploy/nginx/kring.conf), with a certificate
+# made by openssl; install both when apt can, else say what is missing.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] || ! command -v openssl >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's nginx and openssl for the reverse-proxy test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null; \
+	  else \
+	    echo "nginx or openssl is missing and apt-get cannot install them here."; \
+	    echo "Install Debian's 'nginx' and 'openssl' packages and run make test again."; \
 	    exit 1; \
 	  fi; \
 	fi

@@ -1,4 +1,4 @@
-"""Throughput with wrk: the cached listing page under `kring serve` against a bare ASGI hello under uvicorn."""
+"""Throughput with wrk: the cached listing page under `kring serve` against a bare ASGI hello under Granian."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from bench.common import HOST, Row, free_port, real_db, run, start
 WRK = ["-t2", "-c32", "-d10s"]
 WRK_PATH = shutil.which("wrk") or "/usr/bin/wrk"
 BIN = Path(sys.executable).parent
-# The options `kring serve` gives uvicorn (server/cli.py), so that only the app differs.
-UVICORN = ["--no-access-log", "--no-server-header", "--no-proxy-headers", "--loop", "auto", "--http", "auto"]
+# The server `kring serve` runs (server/cli.py), one worker each, so that only the app differs.
+GRANIAN = ["--interface", "asginl", "--no-ws", "--workers", "1", "--no-access-log"]
 
 
 def wrk(url: str, headers: list[str]) -> float:
@@ -49,11 +49,11 @@ def measure() -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="kring-bench-") as tmp, ExitStack() as stack:
         env = {**os.environ, "KRING_DB": str(real_db(Path(tmp) / "real.sqlite"))}
         kring_port, hello_port = free_port(), free_port()
-        kring_cmd = [str(BIN / "kring"), "serve", "--host", HOST, "--port", str(kring_port)]
-        hello_cmd = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--host", HOST, "--port", str(hello_port)]
+        kring_cmd = [str(BIN / "kring"), "serve", "--host", HOST, "--port", str(kring_port), "--workers", "1"]
+        hello_cmd = [str(BIN / "granian"), "bench.hello:app", "--host", HOST, "--port", str(hello_port), *GRANIAN]
         kring = start(stack, kring_cmd, kring_port, env, Path(tmp) / "kring.log")
-        hello = start(stack, [*hello_cmd, *UVICORN], hello_port, env, Path(tmp) / "hello.log")
-        print(f"wrk {' '.join(WRK)}; kring serve on {kring}, hello on {hello} (uvicorn, 1 worker each)")
+        hello = start(stack, hello_cmd, hello_port, env, Path(tmp) / "hello.log")
+        print(f"wrk {' '.join(WRK)}; kring serve on {kring}, hello on {hello} (Granian, 1 worker each)")
         for headers in ([], ["Accept-Encoding: br"]):
             warm(f"{kring}/en/groups", headers)  # now in the response cache
             page = wrk(f"{kring}/en/groups", headers)

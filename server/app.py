@@ -20,7 +20,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
 from server import db, deps, web
-from server.cache import PageCache, not_modified
+from server.cache import CACHE_CONTROL, PageCache, etag, names, not_modified
 from server.catalog import Catalog
 from server.routes import api, moderate, offline, opendata, pages, submit
 from server.settings import Settings, secret
@@ -31,6 +31,7 @@ class Kring(Litestar):
 
     page_cache: PageCache
     hosts: tuple[str, ...]
+    headers: list[tuple[bytes, bytes]]  # the security headers of an answer sent before Litestar
 
     def allowed_host(self, scope: Scope) -> bool:
         """Whether the Host header, without its port, is allowed (Litestar's allowed_hosts compares the port too)."""
@@ -38,9 +39,14 @@ class Kring(Litestar):
         host = raw if raw.endswith("]") or ":" not in raw else raw.rsplit(":", 1)[0]
         return any(h == "*" or h == host or (h.startswith("*.") and host.endswith(h[1:])) for h in self.hosts)
 
+    @staticmethod
+    async def not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self.allowed_host(scope):
-            headers = [(b"content-type", b"text/plain"), *((k.encode(), v.encode()) for k, v in web.HEADERS.items())]
+            headers = [(b"content-type", b"text/plain"), *self.headers]
             await send({"type": "http.response.start", "status": 400, "headers": headers})
             await send(
                 {"type": "http.response.body", "body": b"This host name is not served here.", "more_body": False}
@@ -57,14 +63,21 @@ class Kring(Litestar):
             return
         hit = self.page_cache.get(key)
         if hit is None:
-            await super().__call__(scope, receive, self.page_cache.recorder(key, send))
+            tag = etag(key)
+            if names(scope, tag):  # a proxy asks again for what it keeps: the same key, the same answer
+                headers = [(b"etag", tag), (b"cache-control", CACHE_CONTROL), (b"vary", b"Accept-Encoding")]
+                await self.not_modified(send, [*headers, *self.headers])
+                return
+            hit = await self.page_cache.rendered_by_another(key)
+        if hit is None:
+            with self.page_cache.rendering(key):
+                await super().__call__(scope, receive, self.page_cache.recorder(key, send))
             return
         start, body = hit
         if not_modified(scope, start):
             # A 304 has no body, so none of the headers that describe one (RFC 9110 §15.4.5).
             body_headers = (b"content-length", b"content-type", b"content-encoding")
-            await send({**start, "status": 304, "headers": [h for h in start["headers"] if h[0] not in body_headers]})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await self.not_modified(send, [h for h in start["headers"] if h[0] not in body_headers])
             return
         await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})
@@ -143,4 +156,5 @@ def create_app(settings: Settings | None = None) -> Kring:
     )
     app.page_cache = PageCache()
     app.hosts = settings.allowed_hosts
+    app.headers = web.header_pairs(settings)
     return app

@@ -1,5 +1,9 @@
 """Whole public responses kept in memory, answered before Litestar routes the request.
 
+Each public answer carries an ETag made from its key and a short Cache-Control, so that a reverse proxy or a
+CDN in front can keep it too (DESIGN.md §10) and ask again with If-None-Match, which is answered with a 304
+before anything is rendered, also by a worker that has not made the page yet.
+
 Why not Litestar's response cache: a hit there still goes through routing, the middleware stack and the
 handler machinery, and reaches about a fifth of a bare ASGI app's throughput; DESIGN.md §7 asks a cached
 listing page to reach half (bench/throughput.py measures it). Every public page, API answer and static
@@ -9,8 +13,12 @@ file depends only on its URL (its host included), the data version, the negotiat
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import hashlib
 import re
+from collections.abc import Iterator
 
 from cachetools import LRUCache
 from litestar.types import HTTPResponseStartEvent, Message, Scope
@@ -23,6 +31,11 @@ CACHEABLE = re.compile(
     r"^/(?:(?:nl|fr|en)(?:/[^/]+)*|api/v1/[a-z-]+(?:/[a-z0-9-]+)?|api/hsds(?:/[a-z_]+(?:/[a-z0-9-]+)?)?"
     r"|api/meeting-guide\.json|static/.+|schema/openapi\.json)$"
 )
+
+# How long a shared cache (the reverse proxy, a CDN) or a browser may keep a public answer without asking again:
+# long enough to take a crowd off the app, short enough that a moderator's change is out within a minute.
+MAX_AGE = 60
+CACHE_CONTROL = f"public, max-age={MAX_AGE}".encode()
 
 Key = tuple[str, dt.date, str, str, bytes]
 Entry = tuple[HTTPResponseStartEvent, bytes]
@@ -44,21 +57,33 @@ def host(scope: Scope) -> str:
     return ""
 
 
+def etag(key: Key) -> bytes:
+    """The ETag of the answer to `key`: the same key gives the same answer (the calendar file's DTSTAMP apart,
+    hence weak), so a worker knows it without rendering, and every worker gives the same one."""
+    return b'W/"' + hashlib.blake2b(repr(key).encode(), digest_size=10).hexdigest().encode() + b'"'
+
+
+def names(scope: Scope, tag: bytes) -> bool:
+    """Whether the request's If-None-Match names `tag`."""
+    return any(name == b"if-none-match" and tag in value for name, value in scope["headers"])
+
+
 def not_modified(scope: Scope, start: HTTPResponseStartEvent) -> bool:
     """Whether the request's If-None-Match names the kept answer's ETag (then a 304 is enough)."""
-    etag = next((value for name, value in start["headers"] if name == b"etag"), None)
-    if etag is None:
-        return False
-    return any(name == b"if-none-match" and etag in value for name, value in scope["headers"])
+    tag = next((value for name, value in start["headers"] if name == b"etag"), None)
+    return tag is not None and names(scope, tag)
 
 
 class PageCache:
     """A bounded LRU of (start message, body) by (data version, day, encoding, path, query string)."""
 
+    WAIT = 5.0  # seconds a request waits for another one's rendering of the same page, at most
+
     def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20) -> None:
         self.max_entries = max_entries
         self.max_body = max_body
         self.entries: LRUCache[Key, Entry] = LRUCache(maxsize=max_entries)
+        self.pending: dict[Key, asyncio.Event] = {}  # the keys being rendered now, set when each is done
         self.version = ""
         self.day = dt.date.min
 
@@ -76,8 +101,29 @@ class PageCache:
     def get(self, key: Key) -> Entry | None:
         return self.entries.get(key)
 
+    async def rendered_by_another(self, key: Key) -> Entry | None:
+        """When another request is rendering `key`, wait for it and take its answer. A crowd that reaches a new
+        worker, or comes just after new data emptied the cache, has each page rendered once, not once each."""
+        event = self.pending.get(key)
+        if event is None:
+            return None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), self.WAIT)
+        return self.entries.get(key)  # None when that answer was not one to keep (an error, a cookie): render
+
+    @contextlib.contextmanager
+    def rendering(self, key: Key) -> Iterator[None]:
+        event = self.pending.setdefault(key, asyncio.Event())
+        try:
+            yield
+        finally:
+            if self.pending.get(key) is event:
+                del self.pending[key]
+            event.set()
+
     def recorder(self, key: Key, send):  # type: ignore[no-untyped-def]
-        """Wrap `send` so that a complete 200 response without cookies is kept under `key`."""
+        """Wrap `send` so that a complete 200 response without cookies is kept under `key`, with its ETag and
+        (unless it has its own) the public Cache-Control."""
         start: HTTPResponseStartEvent | None = None
         chunks: list[bytes] = []
         size = 0
@@ -89,6 +135,10 @@ class PageCache:
                 keep = message["status"] == 200 and b"set-cookie" not in headers
                 cache_control = headers.get(b"cache-control", b"")
                 start = message if keep and b"no-store" not in cache_control else None
+                if start is not None:
+                    extra = [] if b"etag" in headers else [(b"etag", etag(key))]
+                    extra += [] if cache_control else [(b"cache-control", CACHE_CONTROL)]
+                    message = start = {**message, "headers": [*message.get("headers", ()), *extra]}
             elif message["type"] == "http.response.body" and start is not None:
                 body = message.get("body", b"")
                 size += len(body)

@@ -49,6 +49,9 @@ class Settings(Struct, frozen=True, kw_only=True):
     exit_url: str = "https://www.wikipedia.org/"
     # The public origin, for absolute links (hreflang); empty: the origin of each request.
     public_url: str = ""
+    # `kring serve`: worker processes, and the connections the kernel holds for them before they accept.
+    workers: int = 2
+    backlog: int = 1024
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -70,6 +73,8 @@ class Settings(Struct, frozen=True, kw_only=True):
             form_rate_limit=_positive("KRING_FORM_RATE_LIMIT", env.get("KRING_FORM_RATE_LIMIT", "5")),
             exit_url=_https(env.get("KRING_EXIT_URL", "https://www.wikipedia.org/")),
             public_url=_origin(env.get("KRING_PUBLIC_URL", "")),
+            workers=_positive("KRING_WORKERS", env.get("KRING_WORKERS", "2")),
+            backlog=_positive("KRING_BACKLOG", env.get("KRING_BACKLOG", "1024")),
         )
 
 

@@ -86,18 +86,51 @@ def environment(settings: Settings) -> Environment:
         label=lambda key, table, lang: i18n.gettext(lang, table[key]),
         weekday=lambda key, lang: i18n.gettext(lang, labels.WEEKDAY[key]),
     )
-    env.globals.update(facet_options=facet_options, count_updates=count_updates, card=card, sms_link=sms_link)
+    env.globals.update(
+        facet_options=facet_options,
+        count_updates=count_updates,
+        card=card,
+        sms_link=sms_link,
+        place_choices=place_choices,
+        fieldset=fieldset,
+    )
     return env
 
 
+_PLACES: LRUCache[tuple[str, str], list[tuple[str, list[tuple[str, str]]]]] = LRUCache(maxsize=16)
+
+
 def place_options(snapshot: Snapshot, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The places to choose from, by country, sorted by their name in `lang`."""
-    out = []
-    for country in ("BE", "NL"):
-        places = [(p.id, p.label(lang)) for p in snapshot.places.values() if p.country == country]
-        places.sort(key=lambda item: (search.normalise(item[1]), item[0]))
-        out.append((country, places))
-    return out
+    """The places to choose from, by country, sorted by their name in `lang` (sorted once per data version)."""
+    key = (snapshot.version, lang)
+    found = _PLACES.get(key)
+    if found is None:
+        found = []
+        for country in ("BE", "NL"):
+            places = [(p.id, p.label(lang)) for p in snapshot.places.values() if p.country == country]
+            places.sort(key=lambda item: (search.normalise(item[1]), item[0]))
+            found.append((country, places))
+        _PLACES[key] = found
+    return found
+
+
+_PLACE_CHOICES: LRUCache[tuple[str, str], str] = LRUCache(maxsize=16)
+
+
+@pass_context
+def place_choices(context: Context, selected: str | None) -> Markup:
+    """The options of a place select (partials/_places.html): about 470 of them, rendered once per data version
+    and language, then the chosen one is marked (a place id is a slug, so its option is found exactly)."""
+    snapshot, lang = context["snapshot"], context["lang"]
+    key = (snapshot.version, lang)
+    html = _PLACE_CHOICES.get(key)
+    if html is None:
+        template = context.environment.get_template("partials/_place_choices.html")
+        html = template.render(L=i18n.labels_in(lang), places=place_options(snapshot, lang)).strip()
+        _PLACE_CHOICES[key] = html
+    if selected and selected in snapshot.places:
+        html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
+    return Markup(html)  # noqa: S704 (our own rendered, escaped template)
 
 
 def option_values(snapshot: Snapshot, results: Results, facet: Facet) -> list[str]:
@@ -114,6 +147,38 @@ def facet_options(snapshot: Snapshot, results: Results, facet: Facet, lang: str)
     if facet.labels is not None:
         return [(value, i18n.gettext(lang, facet.labels[value])) for value in values]
     return [(code, i18n.language_name(code, lang)) for code in values]
+
+
+# Where a fieldset's cached markup leaves room for the request's own part (no text can hold a NUL).
+SLOT = "\x00"
+_FIELDSETS: LRUCache[tuple[str, str, str, tuple[str, ...]], list[str]] = LRUCache(maxsize=512)
+
+
+def slot(name: str, value: str) -> Markup:
+    return Markup(f"{SLOT}{name}:{value}{SLOT}")  # noqa: S704 (a facet's value: a key or a language code)
+
+
+@pass_context
+def fieldset(context: Context, facet: Facet) -> Markup:
+    """A facet's fieldset of checkboxes (partials/_filters.html). Its options and labels depend on the data version,
+    the language and the options shown, so it is rendered once for each; which boxes are checked and how many
+    groups each would leave are filled into its slots for every request."""
+    snapshot, results, lang = context["snapshot"], context["results"], context["lang"]
+    values = option_values(snapshot, results, facet)
+    key = (snapshot.version, lang, facet.param, tuple(values))
+    parts = _FIELDSETS.get(key)
+    if parts is None:
+        template = context.environment.get_template("partials/_filters.html")
+        options = facet_options(snapshot, results, facet, lang)
+        html = template.render(lang=lang, facet=facet, options=options, slot=slot)
+        parts = _FIELDSETS[key] = html.split(SLOT)
+    selected = results.filters.selected(facet.param)
+    counts = results.counts.get(facet.param, {})
+    out = parts[:]
+    for i in range(1, len(out), 2):  # the odd parts are the slots, "checked:value" and "count:value"
+        name, _, value = out[i].partition(":")
+        out[i] = (" checked" if value in selected else "") if name == "checked" else str(counts.get(value, 0))
+    return Markup("".join(out))  # noqa: S704 (our own rendered, escaped template; the slots hold numbers)
 
 
 # One filter option's new count, swapped out of band; the worker's skeletons hold it with slots (worker.py).
@@ -337,7 +402,7 @@ def next_line(context: Context, item: Listing, today: Any) -> str:
 
 
 # Rendered cards by (data version, listing, language, stale): bounded, and kept apart from the records.
-_CARDS: LRUCache[tuple[str, str, str, bool], str] = LRUCache(maxsize=20_000)
+_CARDS: LRUCache[tuple[str, str, str, bool], str] = LRUCache(maxsize=40_000)
 
 
 @pass_context
@@ -398,6 +463,12 @@ HEADERS = {
 
 
 HSTS = "max-age=63072000; includeSubDomains"
+
+
+def header_pairs(settings: Settings) -> list[tuple[bytes, bytes]]:
+    """The security headers as ASGI pairs, for the answers the app sends before Litestar (server/app.py)."""
+    pairs = [(name.encode(), value.encode()) for name, value in HEADERS.items()]
+    return [*pairs, (b"strict-transport-security", HSTS.encode())] if settings.hsts else pairs
 
 
 def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:

@@ -81,3 +81,96 @@ def test_the_page_cache_forgets_the_least_recently_used_page_first() -> None:
         and cache.get(keys["/en/about"])[1] == b"/en/about"
         and cache.get(keys["/fr/about"])
     )
+
+
+def _scope(path: str, query: str = "", **headers: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), *((k.encode(), v.encode()) for k, v in headers.items())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+async def _call(app: Any, scope: dict[str, Any]) -> tuple[int, dict[bytes, bytes], bytes]:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"], dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_a_crowd_on_a_page_not_kept_yet_has_it_rendered_once(client, monkeypatch) -> None:
+    import asyncio
+
+    from server.routes import pages
+
+    renders = []
+    render = pages.render
+    monkeypatch.setattr(pages, "render", lambda *args, **kwargs: renders.append(args[2]) or render(*args, **kwargs))
+    client.app.page_cache.clear()
+
+    async def crowd() -> list[tuple[int, dict[bytes, bytes], bytes]]:
+        scope = _scope("/nl/groups", "kind=support_group", **{"accept-encoding": "br"})
+        return await asyncio.gather(*(_call(client.app, scope) for _ in range(30)))
+
+    answers = client.blocking_portal.call(crowd)
+    assert renders == ["pages/groups.html"]  # one render; the 29 others waited for it and took its answer
+    assert {(status, body) for status, _, body in answers} == {(200, answers[0][2])}
+
+    # An answer that is not kept (an error) is rendered for each request that waited: none is left without one.
+    async def missing() -> list[tuple[int, dict[bytes, bytes], bytes]]:
+        return await asyncio.gather(*(_call(client.app, _scope("/nl/groups/no-such-group")) for _ in range(5)))
+
+    answers = client.blocking_portal.call(missing)
+    assert [status for status, _, _ in answers] == [404] * 5 and all(b"Kring" in body for _, _, body in answers)
+    assert client.app.page_cache.pending == {} and len(client.app.page_cache.entries) == 1
+
+
+def test_public_answers_carry_an_etag_and_a_short_cache_control(client) -> None:
+    client.app.page_cache.clear()
+    page = client.get("/fr/about", headers={"accept-encoding": "br"})
+    assert page.headers["cache-control"] == "public, max-age=60"
+    tag = page.headers["etag"]
+    assert tag.startswith('W/"') and client.get("/fr/about", headers={"accept-encoding": "gzip"}).headers["etag"] != tag
+    again = client.get("/fr/about", headers={"accept-encoding": "br", "if-none-match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert "content-encoding" not in again.headers and "content-security-policy" in again.headers
+    # Files keep their own year-long Cache-Control; an answer that sets a cookie gets none of this.
+    asset = client.get(page.text.split('href="/static/', 1)[1].split('"', 1)[0].join(("/static/", "")))
+    assert "immutable" in asset.headers["cache-control"] and asset.headers["etag"]
+    moderator = client.get("/moderate/sign-in")
+    assert moderator.headers["cache-control"] == "no-store" and "etag" not in moderator.headers
+
+
+def test_another_worker_answers_a_known_etag_with_304_before_rendering(tmp_path: Path, fixture_db: Path) -> None:
+    """A proxy asks again with the ETag it keeps: a worker that never made the page knows it from the key."""
+    path = tmp_path / "kring.sqlite"
+    shutil.copy(fixture_db, path)
+    with TestClient(create_app(Settings(db=path)), base_url=BASE_URL) as first:
+        tag = first.get("/en/groups?kind=talk_circle").headers["etag"]
+    with TestClient(create_app(Settings(db=path)), base_url=BASE_URL) as other:
+        again = other.get("/en/groups?kind=talk_circle", headers={"if-none-match": tag})
+        assert again.status_code == 304 and again.headers["etag"] == tag
+        assert again.headers["cache-control"] == "public, max-age=60" and "x-content-type-options" in again.headers
+        assert other.app.page_cache.entries == {}  # nothing was rendered
+        assert other.get("/en/groups?kind=support_group", headers={"if-none-match": tag}).status_code == 200
+        data = fixtures.dataset()
+        data.groups = data.groups[1:]
+        db.run_write(path, lambda conn: loader.load(conn, data))
+        other.app.state.catalog._checked = 0.0  # as if CHECK_EVERY seconds had passed
+        changed = other.get("/en/groups?kind=talk_circle", headers={"if-none-match": tag})
+        assert changed.status_code == 200 and changed.headers["etag"] != tag  # new data, a new answer

@@ -10,7 +10,6 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import msgspec
 import pyotp
@@ -22,43 +21,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests.conftest import DATA, soup
 from tests.helpers.data import GOOD, SECOND_THURSDAYS_ONLINE, TUESDAYS_IN_GENT, TWO_MEETINGS
-
-HTTPS = "https://127.0.0.1"  # the session cookie is Secure (and __Host-): a browser sends it over https only
-PASSWORD = "correct horse battery staple"
-
-
-class Moderator:
-    def __init__(self, client: TestClient, path: Path, name: str, secret: str) -> None:
-        self.client, self.path, self.name, self.secret = client, path, name, secret
-        self.step = 0
-
-    def code(self) -> str:
-        """A code of a time step not used yet (each is accepted once; the next step is accepted too)."""
-        totp = pyotp.TOTP(self.secret)
-        self.step = max(totp.timecode(dt.datetime.now(dt.UTC)), self.step + 1)
-        return totp.generate_otp(self.step)
-
-    def csrf(self, url: str) -> str:
-        page = self.client.get(url)
-        field = soup(page.text).find("input", attrs={"name": "_csrf_token"})
-        assert field is not None, f"no CSRF token on {url}"
-        return str(field["value"])
-
-    def sign_in(self, password: str = PASSWORD, code: str | None = None):
-        token = self.csrf("/moderate/sign-in")
-        return self.client.post(
-            "/moderate/sign-in",
-            data={"name": self.name, "password": password, "code": code or self.code(), "_csrf_token": token},
-        )
-
-    def post(self, url: str, data: dict[str, object], page: str | None = None):
-        token = self.csrf(page or "/moderate")
-        return self.client.post(url, data={**data, "_csrf_token": token})
-
-
-def _add(path: Path, name: str) -> str:
-    uri = db.run_write(path, lambda conn: accounts.add(conn, name, PASSWORD))
-    return parse_qs(urlparse(uri).query)["secret"][0]
+from tests.helpers.moderator import HTTPS, PASSWORD, Moderator, add
 
 
 @pytest.fixture
@@ -73,7 +36,7 @@ def site(tmp_path: Path, real_db: Path) -> Iterator[tuple[TestClient, Path]]:
 @pytest.fixture
 def mod(site: tuple[TestClient, Path]) -> Moderator:
     client, path = site
-    return Moderator(client, path, "ilse", _add(path, "ilse"))
+    return Moderator(client, path, "ilse", add(path, "ilse"))
 
 
 def _rows(path: Path, sql: str, *args: object) -> list[tuple]:
@@ -493,7 +456,7 @@ def test_unknown_ids_are_404_not_500(mod: Moderator) -> None:
 def test_moderator_work_is_not_rate_limited_but_sign_in_is(tmp_path: Path, real_db: Path) -> None:
     path = tmp_path / "kring.sqlite"
     shutil.copy(real_db, path)
-    secret = _add(path, "ilse")
+    secret = add(path, "ilse")
     with TestClient(create_app(Settings(db=path, form_rate_limit=3)), base_url=HTTPS) as client:
         m = Moderator(client, path, "ilse", secret)
         assert m.sign_in().url.path == "/moderate"

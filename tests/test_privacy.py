@@ -89,7 +89,7 @@ def test_the_procfile_serves_with_kring_serve() -> None:
     lines = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("web: kring serve ")
     cli = (ROOT / "server" / "cli.py").read_text()
-    assert "access_log=False" in cli
+    assert "log_access=False" in cli
 
 
 def test_the_observatory_grades_a_plus_on_every_test_that_does_not_need_tls(real_db: Path) -> None:

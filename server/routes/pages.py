@@ -75,7 +75,6 @@ async def groups(
         "pages/groups.html",
         results=results,
         problems=chosen.problems,
-        places=web.place_options(snapshot, lang),
         snapshot=snapshot,
         shown=shown(lang, results),
         sections=crisis_sections(snapshot.crisis_lines),
@@ -242,7 +241,7 @@ async def start_helper(request: Request, lang: FromPath[str], snapshot: NamedDep
         question_labels=start.QUESTION_LABELS,
         table=msgspec.json.encode(start.table()).decode(),
         guides=snapshot.guides.get(lang, []),
-        places=web.place_options(snapshot, lang),
+        snapshot=snapshot,
         sections=crisis_sections(snapshot.crisis_lines),
         # The answers are in the address: no cache (ours, the browser's, the worker's) keeps this page.
         headers={"cache-control": "no-store"} if answers else None,

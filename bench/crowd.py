@@ -1,0 +1,180 @@
+"""A crowd (issue 15, DESIGN.md §7): wrk with 256 connections against each candidate server, side by side.
+
+For every candidate (an ASGI server, its workers and its queue), on the same machine in one run:
+- the four paths a link brings a crowd to, cached (real data): requests/s, p99, timeouts and errors;
+- 10,000 different filter URLs over 10,000 synthetic listings, none of them in the page cache (each asked once
+  per pass; 10,000 are more than the page cache keeps, so a second pass finds none of them either), after a
+  warm-up on 10,000 other URLs (a server that has been up a while: its cards and word caches are filled).
+The last candidate is `kring serve` itself, as the Procfile runs it; the first is the setup before issue 15.
+Only 127.0.0.1 is loaded, each wrk run is bounded in time (BENCH_CROWD_SECONDS, default 15).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+from typing import NamedTuple
+
+from bench import latency, synthetic
+from bench.common import HOST, ROOT, Row, free_port, real_db, run, start
+
+SECONDS = int(os.environ.get("BENCH_CROWD_SECONDS", "15"))
+CONNECTIONS = 256
+THREADS = 2
+WRK_PATH = shutil.which("wrk") or "/usr/bin/wrk"
+BIN = Path(sys.executable).parent
+PATHS = ("/nl/groups", "/nl/groups/results?kind=support_group", "/nl/crisis", "/api/v1/groups")
+VARIED = 10_000
+CACHED_P99_MS, VARIED_P99_MS = 100, 250  # DESIGN.md §7
+
+
+class Candidate(NamedTuple):
+    name: str
+    command: list[str]  # {port} and {workers} are filled in
+
+
+UVICORN = [str(BIN / "uvicorn"), "--factory", "server.app:create_app", "--host", HOST, "--port", "{port}"]
+UVICORN += ["--no-access-log", "--no-server-header", "--no-proxy-headers", "--http", "httptools", "--loop", "uvloop"]
+GRANIAN = [
+    str(BIN / "granian"),
+    "server.app:create_app",
+    "--interface",
+    "asgi",
+    "--factory",
+    "--host",
+    HOST,
+    "--port",
+    "{port}",
+    "--no-ws",
+]
+CANDIDATES = [
+    Candidate("uvicorn+httptools, 1 worker (before issue 15)", [*UVICORN, "--workers", "1"]),
+    Candidate("uvicorn+httptools, 2 workers", [*UVICORN, "--workers", "2"]),
+    Candidate("granian, 1 worker", [*GRANIAN, "--workers", "1"]),
+    Candidate("granian, 2 workers", [*GRANIAN, "--workers", "2"]),
+    Candidate("granian, 3 workers", [*GRANIAN, "--workers", "3"]),
+    Candidate("kring serve (the Procfile's)", [str(BIN / "kring"), "serve", "--host", HOST, "--port", "{port}"]),
+]
+
+
+class Figures(NamedTuple):
+    rps: float
+    p99_ms: float
+    timeouts: int
+    errors: int
+
+    def line(self) -> str:
+        return f"{self.rps:8.0f} req/s  p99 {self.p99_ms:7.1f} ms  {self.timeouts:4d} timeouts  {self.errors:4d} errors"
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def wrk(url: str, script: Path | None = None, urls: Path | None = None, seconds: int = SECONDS) -> Figures:
+    """One bounded wrk run against `url` (127.0.0.1 only): its requests/s, p99, timeouts and errors."""
+    if not url.startswith(f"http://{HOST}:"):
+        raise SystemExit(f"{url}: the crowd goes to {HOST} only")
+    args = [WRK_PATH, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    args += ["-s", str(script)] if script else ["-H", "Accept-Encoding: br"]
+    env = {**os.environ, "CROWD_URLS": str(urls or ""), "CROWD_THREADS": str(THREADS)}
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True, env=env, timeout=seconds + 60).stdout
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    connect, read, write, timeouts = (int(n) for n in socket.groups()) if socket else (0, 0, 0, 0)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Figures(
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p99_ms=_ms(re.search(r"\s99%\s+(\S+)", out).group(1)),
+        timeouts=timeouts,
+        errors=connect + read + write + (int(non_2xx.group(1)) if non_2xx else 0),
+    )
+
+
+def varied_urls(n: int, seed: int) -> list[str]:
+    """n different filter URLs: the in-process benchmark's mix of filters, words and places, in three languages,
+    half of them the full listing page and half the fragment htmx asks for."""
+    found: dict[str, None] = {}
+    while len(found) < n:
+        for url in latency.query_mix(n, seed=seed):
+            query = url.partition("?")[2]
+            i = len(found)
+            path = "/groups/results" if i % 2 else "/groups"
+            found.setdefault(f"/{('nl', 'fr', 'en')[i % 3]}{path}?{query}")
+            if len(found) == n:
+                break
+        seed += 1000
+    return list(found)
+
+
+def measure_one(candidate: Candidate, real: Path, many: Path, files: dict[str, Path], tmp: Path) -> list[Figures]:
+    figures = []
+    for database, paths in ((real, PATHS), (many, None)):
+        with ExitStack() as stack:
+            port = free_port()
+            command = [part.format(port=port) for part in candidate.command]
+            env = {**os.environ, "KRING_DB": str(database)}
+            base = start(stack, command, port, env, tmp / "server.log")
+            if paths:
+                for path in paths:
+                    subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", "Accept-Encoding: br", base + path])
+                    figures.append(wrk(base + path))
+                    print(f"  {path:<40} {figures[-1].line()}", flush=True)
+            else:
+                wrk(base, ROOT / "bench/varied.lua", files["warm"], seconds=max(5, SECONDS * 2 // 3))
+                figures.append(wrk(base, ROOT / "bench/varied.lua", files["varied"]))
+                print(f"  {f'{VARIED:,} varied URLs, 10,000 listings':<40} {figures[-1].line()}", flush=True)
+    return figures
+
+
+def measure() -> list[Row]:
+    if not os.access(WRK_PATH, os.X_OK):
+        print("wrk is not installed (Debian package 'wrk'; `make bench` installs it): the crowd is skipped")
+        return [("crowd (wrk, 256 connections)", "skipped", "", None)]
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="kring-crowd-") as name:
+        tmp = Path(name)
+        real = real_db(tmp / "real.sqlite")
+        many = tmp / "s10k.sqlite"
+        synthetic.build_db(many, 10_000)
+        files = {"varied": tmp / "varied.txt", "warm": tmp / "warm.txt"}
+        urls = varied_urls(2 * VARIED, seed=11)
+        files["varied"].write_text("\n".join(urls[:VARIED]) + "\n")
+        files["warm"].write_text("\n".join(urls[VARIED:]) + "\n")
+        print(
+            f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s, Accept-Encoding: br; {os.cpu_count()} CPUs, wrk on them too"
+        )
+        for candidate in CANDIDATES:
+            print(f"\n{candidate.name}: {' '.join(candidate.command[1:])}", flush=True)
+            figures = measure_one(candidate, real, many, files, tmp)
+            cached, varied = figures[:-1], figures[-1]
+            worst = max(f.p99_ms for f in cached)
+            failed = sum(f.timeouts + f.errors for f in figures)
+            final = candidate is CANDIDATES[-1]
+            rows.append(
+                (
+                    f"crowd, {candidate.name}: cached p99 (worst of 4) / varied p99",
+                    f"{worst:.0f} / {varied.p99_ms:.0f} ms",
+                    f"<= {CACHED_P99_MS} / {VARIED_P99_MS}",
+                    (worst <= CACHED_P99_MS and varied.p99_ms <= VARIED_P99_MS) if final else None,
+                )
+            )
+            rows.append(
+                (
+                    f"crowd, {candidate.name}: req/s cached (least of 4) / varied; timeouts+errors",
+                    f"{min(f.rps for f in cached):.0f} / {varied.rps:.0f}; {failed}",
+                    "0 timeouts, 0 errors",
+                    failed == 0 if final else None,
+                )
+            )
+    return rows
+
+
+if __name__ == "__main__":
+    run(measure)

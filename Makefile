@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 LOCALES := nl fr
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check setup test-setup load translations messages bench lighthouse hsds-valid chromium nginx wrk images clean
+.PHONY: run test check setup test-setup load translations messages bench lighthouse hsds-valid chromium deploy-tools wrk images clean
 .DEFAULT_GOAL := run
 
 run: setup load
 	$(BIN)/kring serve
 
-test: test-setup chromium nginx
+test: test-setup chromium deploy-tools
 	$(BIN)/python -m pytest
 	$(BIN)/python -m tests.crash
 
@@ -90,16 +90,21 @@ chromium:
 	  fi; \
 	fi
 
-# tests/test_proxy.py puts Debian's nginx in front of `kring serve` (deploy/nginx/kring.conf), with a certificate
-# made by openssl; install both when apt can, else say what is missing.
-nginx:
-	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] || ! command -v openssl >/dev/null; then \
+# The tests of the production setup use Debian's packages: nginx in front of `kring serve` with a certificate made
+# by openssl (tests/test_proxy.py), bubblewrap to run the container's command read-only (tests/test_container.py),
+# and ss from iproute2 to tell the workers apart (tests/test_workers.py). Installed when apt can, else named.
+DEPLOY_TOOLS := nginx openssl bwrap ss
+deploy-tools:
+	@missing=""; for tool in $(DEPLOY_TOOLS); do \
+	  command -v $$tool >/dev/null || [ -x /usr/sbin/$$tool ] || missing="$$missing $$tool"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's nginx and openssl for the reverse-proxy test"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null; \
+	    echo "Installing Debian's nginx, openssl, bubblewrap and iproute2 for the tests of the production setup"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl bubblewrap iproute2 >/dev/null; \
 	  else \
-	    echo "nginx or openssl is missing and apt-get cannot install them here."; \
-	    echo "Install Debian's 'nginx' and 'openssl' packages and run make test again."; \
+	    echo "Missing:$$missing, and apt-get cannot install them here."; \
+	    echo "Install Debian's packages nginx, openssl, bubblewrap and iproute2, then run make test again."; \
 	    exit 1; \
 	  fi; \
 	fi

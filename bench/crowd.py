@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
@@ -59,18 +60,31 @@ CANDIDATES = [
     Candidate("granian, 1 worker", [*GRANIAN, "--workers", "1"]),
     Candidate("granian, 2 workers", [*GRANIAN, "--workers", "2"]),
     Candidate("granian, 3 workers", [*GRANIAN, "--workers", "3"]),
+    # A concurrency limit per worker: the requests beyond it are not read at all, so wrk's figures cover only the
+    # connections served (the "busy" count shows it). Measured to show why `kring serve` sets none.
+    Candidate("granian, 2 workers, backpressure 16", [*GRANIAN, "--workers", "2", "--backpressure", "16"]),
     Candidate("kring serve (the Procfile's)", [str(BIN / "kring"), "serve", "--host", HOST, "--port", "{port}"]),
 ]
 
 
 class Figures(NamedTuple):
     rps: float
+    mean_ms: float
     p99_ms: float
     timeouts: int
     errors: int
 
+    @property
+    def busy(self) -> float:
+        """Connections that had a request out, on average (Little's law: rate x mean time). Far below 256, and a
+        server is leaving connections unanswered (a queue that wrk's latency figures do not show)."""
+        return self.rps * self.mean_ms / 1000
+
     def line(self) -> str:
-        return f"{self.rps:8.0f} req/s  p99 {self.p99_ms:7.1f} ms  {self.timeouts:4d} timeouts  {self.errors:4d} errors"
+        return (
+            f"{self.rps:8.0f} req/s  p99 {self.p99_ms:7.1f} ms  {self.timeouts:4d} timeouts  {self.errors:4d} errors"
+            f"  {self.busy:4.0f} of {CONNECTIONS} connections busy"
+        )
 
 
 def _ms(text: str) -> float:
@@ -91,6 +105,7 @@ def wrk(url: str, script: Path | None = None, urls: Path | None = None, seconds:
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Figures(
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        mean_ms=_ms(re.search(r"Latency\s+(\S+)", out).group(1)),
         p99_ms=_ms(re.search(r"\s99%\s+(\S+)", out).group(1)),
         timeouts=timeouts,
         errors=connect + read + write + (int(non_2xx.group(1)) if non_2xx else 0),
@@ -113,6 +128,14 @@ def varied_urls(n: int, seed: int) -> list[str]:
     return list(found)
 
 
+def warm(url: str) -> None:
+    """Ask for a page on new connections, so that every worker (which keeps its own page cache) has it."""
+    for _ in range(20):
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "br"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+
 def measure_one(candidate: Candidate, real: Path, many: Path, files: dict[str, Path], tmp: Path) -> list[Figures]:
     figures = []
     for database, paths in ((real, PATHS), (many, None)):
@@ -123,7 +146,7 @@ def measure_one(candidate: Candidate, real: Path, many: Path, files: dict[str, P
             base = start(stack, command, port, env, tmp / "server.log")
             if paths:
                 for path in paths:
-                    subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", "Accept-Encoding: br", base + path])
+                    warm(base + path)
                     figures.append(wrk(base + path))
                     print(f"  {path:<40} {figures[-1].line()}", flush=True)
             else:
@@ -156,21 +179,32 @@ def measure() -> list[Row]:
             cached, varied = figures[:-1], figures[-1]
             worst = max(f.p99_ms for f in cached)
             failed = sum(f.timeouts + f.errors for f in figures)
+            starved = [f for f in figures if f.busy < 0.8 * CONNECTIONS]
+            if starved:
+                print(f"  connections left unanswered in {len(starved)} run(s): their p99 is not the crowd's")
             final = candidate is CANDIDATES[-1]
             rows.append(
                 (
-                    f"crowd, {candidate.name}: cached p99 (worst of 4) / varied p99",
-                    f"{worst:.0f} / {varied.p99_ms:.0f} ms",
-                    f"<= {CACHED_P99_MS} / {VARIED_P99_MS}",
-                    (worst <= CACHED_P99_MS and varied.p99_ms <= VARIED_P99_MS) if final else None,
+                    f"crowd, {candidate.name}: cached pages, p99 (worst of 4)",
+                    f"{worst:.0f} ms",
+                    f"<= {CACHED_P99_MS} ms",
+                    worst <= CACHED_P99_MS if final else None,
                 )
             )
             rows.append(
                 (
-                    f"crowd, {candidate.name}: req/s cached (least of 4) / varied; timeouts+errors",
-                    f"{min(f.rps for f in cached):.0f} / {varied.rps:.0f}; {failed}",
-                    "0 timeouts, 0 errors",
-                    failed == 0 if final else None,
+                    f"crowd, {candidate.name}: {VARIED:,} varied URLs, p99",
+                    f"{varied.p99_ms:.0f} ms",
+                    f"<= {VARIED_P99_MS} ms",
+                    varied.p99_ms <= VARIED_P99_MS if final else None,
+                )
+            )
+            rows.append(
+                (
+                    f"crowd, {candidate.name}: req/s cached (least of 4) / varied; timeouts+errors; least busy",
+                    f"{min(f.rps for f in cached):.0f} / {varied.rps:.0f}; {failed}; {min(f.busy for f in figures):.0f}",
+                    f"0; {CONNECTIONS}",
+                    (failed == 0 and not starved) if final else None,
                 )
             )
     return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,10 @@ from server.catalog import Catalog
 from server.routes import api, moderate, offline, opendata, pages, submit
 from server.settings import Settings, secret
 
+# Public pages rendered at once by a worker. With none, 256 connections asking for different pages left hundreds
+# waiting past 2 s; with 2, 4, 8 or 32 none did, at the same rate (bench/crowd.py; 2 workers on 2 cores).
+RENDERS = 4
+
 
 class Kring(Litestar):
     """Litestar, with the public page cache (server/cache.py) answering before routing."""
@@ -32,6 +37,7 @@ class Kring(Litestar):
     page_cache: PageCache
     hosts: tuple[str, ...]
     headers: list[tuple[bytes, bytes]]  # the security headers of an answer sent before Litestar
+    renders: asyncio.Semaphore  # the public pages being rendered at once (the others wait, in order)
 
     def allowed_host(self, scope: Scope) -> bool:
         """Whether the Host header, without its port, is allowed (Litestar's allowed_hosts compares the port too)."""
@@ -70,9 +76,16 @@ class Kring(Litestar):
                 return
             hit = await self.page_cache.rendered_by_another(key)
         if hit is None:
-            with self.page_cache.rendering(key):
-                await super().__call__(scope, receive, self.page_cache.recorder(key, send))
-            return
+            # At most a few renders at a time, the others wait their turn in order (an asyncio.Semaphore is
+            # first come, first served), while kept pages go on being answered at once. Without this, a crowd
+            # of different URLs shares the loop among all of them, and a request that awaits more often (a
+            # full-text word read on a reader thread) waits behind every other one each time, for seconds.
+            async with self.renders:
+                hit = self.page_cache.get(key)  # made meanwhile by one that went before
+                if hit is None:
+                    with self.page_cache.rendering(key):
+                        await super().__call__(scope, receive, self.page_cache.recorder(key, send))
+                    return
         start, body = hit
         if not_modified(scope, start):
             # A 304 has no body, so none of the headers that describe one (RFC 9110 §15.4.5).
@@ -96,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Kring:
 
     @asynccontextmanager
     async def open_database(app: Litestar) -> AsyncIterator[None]:
-        app.state.database = await db.Database.open(settings.db)
+        app.state.database = await db.Database.open(settings.db, read_only=settings.read_only)
         try:
             app.state.catalog = Catalog(app.state.database)
             await app.state.catalog.current()
@@ -142,7 +155,7 @@ def create_app(settings: Settings | None = None) -> Kring:
             ).middleware
         ],
         stores={"rate_limit": FileStore(settings.db.parent / "rate-limit")},
-        exception_handlers={HTTPException: web.http_error, Exception: web.server_error},
+        exception_handlers={HTTPException: web.http_error, db.ReadOnly: web.read_only, Exception: web.server_error},
         openapi_config=OpenAPIConfig(
             title="Kring API",
             version="1",
@@ -157,4 +170,5 @@ def create_app(settings: Settings | None = None) -> Kring:
     app.page_cache = PageCache()
     app.hosts = settings.allowed_hosts
     app.headers = web.header_pairs(settings)
+    app.renders = asyncio.Semaphore(RENDERS)
     return app

@@ -36,6 +36,14 @@ WRITER_PRAGMAS = (
 READER_PRAGMAS = ("PRAGMA query_only = ON",)
 
 
+class ReadOnly(Exception):
+    """A write asked of a read-only instance: one that serves a replica's copy of the catalog (KRING_READ_ONLY)."""
+
+
+class SchemaBehind(Exception):
+    """A read-only instance's copy has an older schema than this code: the writer migrates it, not a replica."""
+
+
 def migrations() -> list[tuple[int, str]]:
     """(number, sql) of every file in server/migrations, in order: 0001_initial.sql is number 1."""
     folder = resources.files("server") / "migrations"
@@ -104,9 +112,15 @@ async def _on_thread(conn: aiosqlite.Connection, fn: Work[T]) -> T:
 
 
 class Database:
-    """One aiosqlite writer that runs writes in the order they come, and a few aiosqlite readers."""
+    """One aiosqlite writer that runs writes in the order they come, and a few aiosqlite readers.
 
-    def __init__(self, path: Path | str, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]) -> None:
+    A read-only instance (README.md, "Beyond one machine") has no writer: its readers open the replica's file
+    with SQLite's mode=ro, and a write raises ReadOnly (the app answers 503; the proxy sends writes elsewhere).
+    """
+
+    def __init__(
+        self, path: Path | str, writer: aiosqlite.Connection | None, readers: list[aiosqlite.Connection]
+    ) -> None:
         self.path = path
         self._writer = writer
         self._readers = readers
@@ -115,8 +129,10 @@ class Database:
             self._idle.put_nowait(reader)
 
     @classmethod
-    async def open(cls, path: Path | str, readers: int = READERS) -> Database:
-        """Open the writer, bring the schema up to date on it, then open the readers."""
+    async def open(cls, path: Path | str, readers: int = READERS, read_only: bool = False) -> Database:
+        """Open the writer, bring the schema up to date on it, then open the readers (only those, read-only)."""
+        if read_only:
+            return await cls._open_read_only(path, readers)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         opened: list[aiosqlite.Connection] = []
         try:
@@ -132,12 +148,36 @@ class Database:
             raise
         return cls(path, opened[0], opened[1:])
 
+    @classmethod
+    async def _open_read_only(cls, path: Path | str, readers: int) -> Database:
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        opened: list[aiosqlite.Connection] = []
+        try:
+            for _ in range(readers):
+                conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+                opened.append(conn)
+                await _on_thread(conn, functools.partial(_prepare, writer=False))
+            schema = await _on_thread(opened[0], lambda conn: conn.execute("PRAGMA user_version").fetchone()[0])
+            needed = migrations()[-1][0]
+            if schema < needed:
+                raise SchemaBehind(
+                    f"{path}: its schema is version {schema} and this Kring needs {needed}; the writer brings it up to"
+                    " date (start it first), and this read-only instance serves the copy that follows"
+                )
+        except BaseException:
+            for conn in opened:
+                await conn.close()
+            raise
+        return cls(path, None, opened)
+
     async def write(self, fn: Work[T]) -> T:
         """fn(conn) as one transaction on the writer; returns what fn returns once it is committed to disk.
 
         Writes run one at a time without a lock: each is a single callable in the writer's queue, which
         aiosqlite's thread works through in order, so no statement of another write can come in between.
         """
+        if self._writer is None:
+            raise ReadOnly(f"{self.path} is a read-only copy")
         return await _on_thread(self._writer, lambda conn: _write(conn, fn))
 
     async def read(self, fn: Work[T]) -> T:
@@ -150,7 +190,8 @@ class Database:
 
     async def close(self) -> None:
         for conn in (*self._readers, self._writer):
-            await conn.close()
+            if conn is not None:
+                await conn.close()
 
 
 # --- the same door without an event loop: the `kring` command and the tests -------------------------------

@@ -52,6 +52,9 @@ class Settings(Struct, frozen=True, kw_only=True):
     # `kring serve`: worker processes, and the connections the kernel holds for them before they accept.
     workers: int = 2
     backlog: int = 1024
+    # A read-only instance: it serves a replica's copy of the database (LiteFS) and writes nothing there; the
+    # reverse proxy sends sends and moderators to the one writer (README.md, "Beyond one machine").
+    read_only: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -75,6 +78,7 @@ class Settings(Struct, frozen=True, kw_only=True):
             public_url=_origin(env.get("KRING_PUBLIC_URL", "")),
             workers=_positive("KRING_WORKERS", env.get("KRING_WORKERS", "2")),
             backlog=_positive("KRING_BACKLOG", env.get("KRING_BACKLOG", "1024")),
+            read_only=env.get("KRING_READ_ONLY", "") == "1",
         )
 
 

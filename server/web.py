@@ -547,6 +547,14 @@ def http_error(request: Request, exc: HTTPException) -> Response[Any]:
     )
 
 
+def read_only(request: Request, exc: Exception) -> Response[Any]:
+    """A send that reached a read-only instance (the proxy should have sent it to the writer): try again."""
+    log.warning("a write reached a read-only instance: %s %s", request.method, request.url.path)
+    return http_error(
+        request, HTTPException(status_code=503, detail="This instance only reads", headers={"retry-after": "60"})
+    )
+
+
 def server_error(request: Request, exc: Exception) -> Response[Any]:
     # The traceback goes to the log (without the query string); the visitor gets a calm page.
     log.exception("unhandled error on %s %s", request.method, request.url.path)

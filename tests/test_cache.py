@@ -174,3 +174,42 @@ def test_another_worker_answers_a_known_etag_with_304_before_rendering(tmp_path:
         other.app.state.catalog._checked = 0.0  # as if CHECK_EVERY seconds had passed
         changed = other.get("/en/groups?kind=talk_circle", headers={"if-none-match": tag})
         assert changed.status_code == 200 and changed.headers["etag"] != tag  # new data, a new answer
+
+
+def test_a_few_renders_at_a_time_and_kept_pages_answered_meanwhile(client, monkeypatch) -> None:
+    import asyncio
+
+    from litestar import Litestar
+
+    from server import app as app_module
+
+    client.app.page_cache.clear()
+    assert client.get("/en/crisis", headers={"accept-encoding": "identity"}).status_code == 200  # kept
+    busy, most, order = 0, 0, []
+    call = Litestar.__call__
+
+    async def slow_render(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        nonlocal busy, most
+        busy += 1
+        most = max(most, busy)
+        await asyncio.sleep(0.02)
+        try:
+            await call(self, scope, receive, send)
+        finally:
+            busy -= 1
+
+    monkeypatch.setattr(Litestar, "__call__", slow_render)
+
+    async def crowd() -> list[int]:
+        async def one(path: str, query: str = "") -> int:
+            status, _, _ = await _call(client.app, _scope(path, query))
+            order.append(path)
+            return status
+
+        renders = [one("/en/groups", f"kind=support_group&page={n}") for n in range(1, 13)]
+        return await asyncio.gather(*renders, one("/en/crisis"))
+
+    statuses = client.blocking_portal.call(crowd)
+    assert statuses == [200] * 13
+    assert most == app_module.RENDERS  # never more at once, and the semaphore was used to the full
+    assert order.index("/en/crisis") < len(order) - app_module.RENDERS  # the kept page did not wait its turn

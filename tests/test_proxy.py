@@ -19,7 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server import db
 from tests.browser.conftest import start_server
+from tests.helpers.data import GOOD
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "deploy" / "nginx" / "kring.conf"
@@ -38,7 +40,7 @@ def _replace(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def site_conf(folder: Path, app_port: int, http_port: int, https_port: int) -> str:
+def site_conf(folder: Path, reader_port: int, writer_port: int, http_port: int, https_port: int) -> str:
     text = CONF.read_text()
     for old, new in (
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
@@ -49,7 +51,8 @@ def site_conf(folder: Path, app_port: int, http_port: int, https_port: int) -> s
         ("/etc/letsencrypt/live/kring.example.org/", f"{folder}/tls/"),
         ("/var/cache/nginx/kring", f"{folder}/cache"),
         ("/var/log/nginx/", f"{folder}/logs/"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+        ("server 127.0.0.1:8000;\n    keepalive 32;", f"server 127.0.0.1:{reader_port};\n    keepalive 32;"),
+        ("server 127.0.0.1:8000;\n    keepalive 8;", f"server 127.0.0.1:{writer_port};\n    keepalive 8;"),
     ):
         text = _replace(text, old, new)
     return text
@@ -93,9 +96,14 @@ def proxy(tmp_path_factory: pytest.TempPathFactory, real_db: Path) -> Iterator[t
     )
     database = folder / "kring.sqlite"
     shutil.copy(real_db, database)
-    app, base = start_server(database, KRING_ALLOWED_HOSTS=f"{HOST},127.0.0.1")
+    # Beyond one machine on one machine: a writer, and a read-only instance (on the same file, where LiteFS would
+    # give it a replica's copy) that serves every GET.
+    hosts = {"KRING_ALLOWED_HOSTS": f"{HOST},127.0.0.1", "KRING_SECRET": "one secret for both"}
+    writer, writer_base = start_server(database, KRING_WORKERS="1", **hosts)
+    reader, reader_base = start_server(database, KRING_WORKERS="1", KRING_READ_ONLY="1", **hosts)
+    ports = [int(base.rsplit(":", 1)[1]) for base in (reader_base, writer_base)]
     http_port, https_port = _port(), _port()
-    (folder / "kring.conf").write_text(site_conf(folder, int(base.rsplit(":", 1)[1]), http_port, https_port))
+    (folder / "kring.conf").write_text(site_conf(folder, *ports, http_port, https_port))
     (folder / "nginx.conf").write_text(main_conf(folder))
     command = [NGINX, "-p", str(folder), "-e", str(folder / "logs/early.error.log"), "-c", str(folder / "nginx.conf")]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
@@ -114,13 +122,15 @@ def proxy(tmp_path_factory: pytest.TempPathFactory, real_db: Path) -> Iterator[t
                 assert time.monotonic() < deadline, "nginx did not answer within 10 s"
                 time.sleep(0.1)
         client.http_port = http_port  # type: ignore[attr-defined]
+        client.database = database  # type: ignore[attr-defined]
         yield client, folder
     finally:
         client.close()
         nginx.terminate()
         nginx.wait(timeout=10)
-        app.terminate()
-        app.wait(timeout=10)
+        for app in (reader, writer):
+            app.terminate()
+            app.wait(timeout=10)
 
 
 def test_the_app_s_headers_pass_through_with_tls_and_one_hsts(proxy: tuple[httpx.Client, Path]) -> None:
@@ -188,3 +198,22 @@ def test_the_logs_hold_no_address_and_no_query_string(proxy: tuple[httpx.Client,
     for name, text in logs.items():
         assert "geheimwoord" not in text and "?" not in text, name
         assert "127.0.0.1" not in text, name
+
+
+def test_sends_go_to_the_writer_while_the_read_only_instance_serves_the_pages(proxy: tuple[httpx.Client, Path]) -> None:
+    """The read-only instance answers a send with 503: a 303 here means nginx took it to the writer."""
+    client, _ = proxy
+    origin = {"origin": f"https://{HOST}"}
+    sent = client.post("/en/submit", data=GOOD, headers=origin)
+    assert sent.status_code == 303 and sent.headers["location"] == "/en/submit/thanks"
+    report = client.post("/en/groups/be-psybru/report", data={"reason": "outdated"}, headers=origin)
+    assert report.status_code == 303 and report.headers["location"] == "/en/groups/be-psybru/reported"
+    kept = db.run_read(
+        client.database,  # type: ignore[attr-defined]
+        lambda conn: (
+            conn.execute("SELECT count(*) FROM submission").fetchone()[0],
+            conn.execute("SELECT count(*) FROM report WHERE listing_id = 'be-psybru'").fetchone()[0],
+        ),
+    )
+    assert kept == (1, 1)
+    assert client.get("/en/submit/thanks").status_code == 200  # and the page after it, from the reader

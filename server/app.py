@@ -24,7 +24,7 @@ from server import db, deps, web
 from server.cache import CACHE_CONTROL, PageCache, etag, names, not_modified
 from server.catalog import Catalog
 from server.routes import api, moderate, offline, opendata, pages, submit
-from server.settings import Settings, secret
+from server.settings import Settings, secret, state_dir
 
 # Public pages rendered at once by a worker. With none, 256 connections asking for different pages left hundreds
 # waiting past 2 s; with 2, 4, 8 or 32 none did, at the same rate (bench/crowd.py; 2 workers on 2 cores).
@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None) -> Kring:
                 check_throttle_handler=throttled,
             ).middleware
         ],
-        stores={"rate_limit": FileStore(settings.db.parent / "rate-limit")},
+        stores={"rate_limit": FileStore(state_dir(settings) / "rate-limit")},
         exception_handlers={HTTPException: web.http_error, db.ReadOnly: web.read_only, Exception: web.server_error},
         openapi_config=OpenAPIConfig(
             title="Kring API",

@@ -32,6 +32,9 @@ def _positive(name: str, value: str) -> int:
 
 class Settings(Struct, frozen=True, kw_only=True):
     db: Path = Path("var/kring.sqlite")
+    # Where the shared secret and the rate limit's counts are kept; empty: beside the database. Set it where the
+    # database's folder takes nothing else (LiteFS's mount, README.md "Beyond one machine").
+    state: Path | None = None
     data: Path = Path("data")
     secret: str = ""
     port: int = 8000
@@ -64,6 +67,7 @@ class Settings(Struct, frozen=True, kw_only=True):
             raise SystemExit(f"PORT: {port!r} is not a port number (1-65535)")
         return cls(
             db=Path(env.get("KRING_DB", "var/kring.sqlite")),
+            state=Path(env["KRING_STATE"]) if env.get("KRING_STATE") else None,
             data=Path(env.get("KRING_DATA", "data")),
             secret=env.get("KRING_SECRET", ""),
             port=int(port),
@@ -82,6 +86,11 @@ class Settings(Struct, frozen=True, kw_only=True):
         )
 
 
+def state_dir(settings: Settings) -> Path:
+    """KRING_STATE, or else the database's folder."""
+    return settings.state or settings.db.parent
+
+
 def secret(settings: Settings) -> str:
     """KRING_SECRET, or else a random one kept beside the database, so that every worker shares it.
 
@@ -89,7 +98,7 @@ def secret(settings: Settings) -> str:
     """
     if settings.secret:
         return settings.secret
-    path = settings.db.parent / "secret"
+    path = state_dir(settings) / "secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written whole to a file of its own, then linked into place: a worker starting at the same moment

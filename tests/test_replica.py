@@ -32,9 +32,9 @@ def replica(tmp_path: Path, real_db: Path) -> Path:
     return path
 
 
-def test_a_read_only_instance_serves_the_copy_and_writes_nothing_into_it(replica: Path) -> None:
+def test_a_read_only_instance_serves_the_copy_and_writes_nothing_into_it(replica: Path, tmp_path: Path) -> None:
     before = _digest(replica)
-    settings = Settings(db=replica, read_only=True, secret="the same secret as the writer's")
+    settings = Settings(db=replica, read_only=True, state=tmp_path / "state")
     with TestClient(create_app(settings), base_url=BASE_URL) as client:
         for url in ("/nl/groups", "/fr/crisis", "/api/v1/groups", "/en/groups/results?kind=support_group"):
             assert client.get(url).status_code == 200, url
@@ -43,6 +43,9 @@ def test_a_read_only_instance_serves_the_copy_and_writes_nothing_into_it(replica
         assert "Nothing was kept" in sent.text and "send it again" in sent.text
         assert client.post("/api/v1/groups").status_code in (404, 405)  # no route writes there at all
     assert _digest(replica) == before  # SQLite's mode=ro: not a byte of the copy changed
+    # KRING_STATE: the secret (none was given) is kept there; beside the copy is nothing but SQLite's own files.
+    assert (tmp_path / "state" / "secret").is_file()
+    assert {p.name for p in replica.parent.iterdir()} <= {"kring.sqlite", "kring.sqlite-wal", "kring.sqlite-shm"}
 
 
 def test_a_read_only_instance_follows_the_copy_as_the_writer_changes_it(replica: Path) -> None:

@@ -21,7 +21,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
 from server import db, deps, web
-from server.cache import CACHE_CONTROL, PageCache, etag, names, not_modified
+from server.cache import CACHE_CONTROL, PageCache, etag, if_none_match, not_modified
 from server.catalog import Catalog
 from server.routes import api, moderate, offline, opendata, pages, submit
 from server.settings import Settings, secret, state_dir
@@ -46,7 +46,7 @@ class Kring(Litestar):
         return any(h == "*" or h == host or (h.startswith("*.") and host.endswith(h[1:])) for h in self.hosts)
 
     @staticmethod
-    async def not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    async def send_not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -70,9 +70,9 @@ class Kring(Litestar):
         hit = self.page_cache.get(key)
         if hit is None:
             tag = etag(key)
-            if names(scope, tag):  # a proxy asks again for what it keeps: the same key, the same answer
+            if if_none_match(scope, tag):  # a proxy asks again for what it keeps: the same key, the same answer
                 headers = [(b"etag", tag), (b"cache-control", CACHE_CONTROL), (b"vary", b"Accept-Encoding")]
-                await self.not_modified(send, [*headers, *self.headers])
+                await self.send_not_modified(send, [*headers, *self.headers])
                 return
             hit = await self.page_cache.rendered_by_another(key)
         if hit is None:
@@ -90,7 +90,7 @@ class Kring(Litestar):
         if not_modified(scope, start):
             # A 304 has no body, so none of the headers that describe one (RFC 9110 §15.4.5).
             body_headers = (b"content-length", b"content-type", b"content-encoding")
-            await self.not_modified(send, [h for h in start["headers"] if h[0] not in body_headers])
+            await self.send_not_modified(send, [h for h in start["headers"] if h[0] not in body_headers])
             return
         await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})

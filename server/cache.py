@@ -63,7 +63,7 @@ def etag(key: Key) -> bytes:
     return b'W/"' + hashlib.blake2b(repr(key).encode(), digest_size=10).hexdigest().encode() + b'"'
 
 
-def names(scope: Scope, tag: bytes) -> bool:
+def if_none_match(scope: Scope, tag: bytes) -> bool:
     """Whether the request's If-None-Match names `tag`."""
     return any(name == b"if-none-match" and tag in value for name, value in scope["headers"])
 
@@ -71,7 +71,7 @@ def names(scope: Scope, tag: bytes) -> bool:
 def not_modified(scope: Scope, start: HTTPResponseStartEvent) -> bool:
     """Whether the request's If-None-Match names the kept answer's ETag (then a 304 is enough)."""
     tag = next((value for name, value in start["headers"] if name == b"etag"), None)
-    return tag is not None and names(scope, tag)
+    return tag is not None and if_none_match(scope, tag)
 
 
 class PageCache:

@@ -137,7 +137,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Granian, whose HTTP side (Rust) answers a crowd with a tail a tenth of uvicorn's (bench/crowd.py)."""
+    """Granian: its HTTP side (Rust) keeps a crowd's slowest answers far shorter than uvicorn did (bench/crowd.py)."""
     from granian import Granian
     from granian.constants import Interfaces
 

@@ -20,8 +20,8 @@ from litestar.stores.file import FileStore
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
-from server import db, deps, web
-from server.cache import CACHE_CONTROL, PageCache, etag, if_none_match, not_modified
+from server import db, deps, web, worker
+from server.cache import CACHE_CONTROL, PageCache, if_none_match, not_modified
 from server.catalog import Catalog
 from server.routes import api, moderate, offline, opendata, pages, submit
 from server.settings import Settings, secret, state_dir
@@ -69,7 +69,7 @@ class Kring(Litestar):
             return
         hit = self.page_cache.get(key)
         if hit is None:
-            tag = etag(key)
+            tag = self.page_cache.etag(key)
             if if_none_match(scope, tag):  # a proxy asks again for what it keeps: the same key, the same answer
                 headers = [(b"etag", tag), (b"cache-control", CACHE_CONTROL), (b"vary", b"Accept-Encoding")]
                 await self.send_not_modified(send, [*headers, *self.headers])
@@ -167,7 +167,7 @@ def create_app(settings: Settings | None = None) -> Kring:
         state=state,
         debug=settings.debug,
     )
-    app.page_cache = PageCache()
+    app.page_cache = PageCache(build=worker.build_version(settings.release))
     app.hosts = settings.allowed_hosts
     app.headers = web.header_pairs(settings)
     app.renders = asyncio.Semaphore(RENDERS)

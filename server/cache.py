@@ -32,10 +32,11 @@ CACHEABLE = re.compile(
     r"|api/meeting-guide\.json|static/.+|schema/openapi\.json)$"
 )
 
-# How long a shared cache (the reverse proxy, a CDN) or a browser may keep a public answer without asking again:
-# long enough to take a crowd off the app, short enough that a moderator's change is out within a minute.
+# How long a shared cache (the reverse proxy, a CDN) may keep a public answer without asking again: long enough
+# to take a crowd off the app, short enough that a moderator's change is out within a minute. A browser asks
+# again each time (max-age=0), with If-None-Match: a refresh shows new data at once, and costs a 304.
 MAX_AGE = 60
-CACHE_CONTROL = f"public, max-age={MAX_AGE}".encode()
+CACHE_CONTROL = f"public, max-age=0, s-maxage={MAX_AGE}".encode()
 
 Key = tuple[str, dt.date, str, str, bytes]
 Entry = tuple[HTTPResponseStartEvent, bytes]
@@ -57,12 +58,6 @@ def host(scope: Scope) -> str:
     return ""
 
 
-def etag(key: Key) -> bytes:
-    """The ETag of the answer to `key`: the same key gives the same answer (the calendar file's DTSTAMP apart,
-    hence weak), so a worker knows it without rendering, and every worker gives the same one."""
-    return b'W/"' + hashlib.blake2b(repr(key).encode(), digest_size=10).hexdigest().encode() + b'"'
-
-
 def if_none_match(scope: Scope, tag: bytes) -> bool:
     """Whether the request's If-None-Match names `tag`."""
     return any(name == b"if-none-match" and tag in value for name, value in scope["headers"])
@@ -79,7 +74,8 @@ class PageCache:
 
     WAIT = 5.0  # seconds a request waits for another one's rendering of the same page, at most
 
-    def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20) -> None:
+    def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20, build: str = "") -> None:
+        self.build = build  # worker.build_version(): the code and files that shape the answers
         self.max_entries = max_entries
         self.max_body = max_body
         self.entries: LRUCache[Key, Entry] = LRUCache(maxsize=max_entries)
@@ -97,6 +93,13 @@ class PageCache:
             self.version = version
             self.day = day
         return (version, day, encoding(scope), host(scope) + scope["path"], scope["query_string"])
+
+    def etag(self, key: Key) -> bytes:
+        """The ETag of the answer to `key` from this build: the same key gives the same answer (the calendar
+        file's DTSTAMP apart, hence weak), so a worker knows it without rendering, and every worker of the same
+        release gives the same one; another release gives another one."""
+        digest = hashlib.blake2b(repr((self.build, key)).encode(), digest_size=10).hexdigest()
+        return b'W/"' + digest.encode() + b'"'
 
     def get(self, key: Key) -> Entry | None:
         return self.entries.get(key)
@@ -136,7 +139,7 @@ class PageCache:
                 cache_control = headers.get(b"cache-control", b"")
                 start = message if keep and b"no-store" not in cache_control else None
                 if start is not None:
-                    extra = [] if b"etag" in headers else [(b"etag", etag(key))]
+                    extra = [] if b"etag" in headers else [(b"etag", self.etag(key))]
                     extra += [] if cache_control else [(b"cache-control", CACHE_CONTROL)]
                     message = start = {**message, "headers": [*message.get("headers", ()), *extra]}
             elif message["type"] == "http.response.body" and start is not None:

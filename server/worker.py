@@ -335,6 +335,20 @@ def app_version(release: str = "", guides: tuple[str, ...] = ()) -> str:
     return digest.hexdigest()[:12]
 
 
+@cache
+def build_version(release: str = "") -> str:
+    """A hash of everything that shapes an answer but the data: the code (server/), the files app_version
+    covers, and the release. Part of every public answer's ETag, so that a new release is never taken for the
+    old one's page by a cache that asks with If-None-Match."""
+    digest = hashlib.sha256(app_version(release).encode())
+    code = web.WEB_DIR.parent / "server"
+    for path in _files(code):
+        if path.suffix in (".py", ".sql"):
+            digest.update(str(path.relative_to(code)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 PAGES = ("", "groups", "crisis", "start", "guide", "saved", "about", "offline")
 
 

@@ -143,7 +143,7 @@ def test_a_crowd_on_a_page_not_kept_yet_has_it_rendered_once(client, monkeypatch
 def test_public_answers_carry_an_etag_and_a_short_cache_control(client) -> None:
     client.app.page_cache.clear()
     page = client.get("/fr/about", headers={"accept-encoding": "br"})
-    assert page.headers["cache-control"] == "public, max-age=60"
+    assert page.headers["cache-control"] == "public, max-age=0, s-maxage=60"
     tag = page.headers["etag"]
     assert tag.startswith('W/"') and client.get("/fr/about", headers={"accept-encoding": "gzip"}).headers["etag"] != tag
     again = client.get("/fr/about", headers={"accept-encoding": "br", "if-none-match": tag})
@@ -165,7 +165,10 @@ def test_another_worker_answers_a_known_etag_with_304_before_rendering(tmp_path:
     with TestClient(create_app(Settings(db=path)), base_url=BASE_URL) as other:
         again = other.get("/en/groups?kind=talk_circle", headers={"if-none-match": tag})
         assert again.status_code == 304 and again.headers["etag"] == tag
-        assert again.headers["cache-control"] == "public, max-age=60" and "x-content-type-options" in again.headers
+        assert (
+            again.headers["cache-control"] == "public, max-age=0, s-maxage=60"
+            and "x-content-type-options" in again.headers
+        )
         assert other.app.page_cache.entries == {}  # nothing was rendered
         assert other.get("/en/groups?kind=support_group", headers={"if-none-match": tag}).status_code == 200
         data = fixtures.dataset()
@@ -174,6 +177,10 @@ def test_another_worker_answers_a_known_etag_with_304_before_rendering(tmp_path:
         other.app.state.catalog._checked = 0.0  # as if CHECK_EVERY seconds had passed
         changed = other.get("/en/groups?kind=talk_circle", headers={"if-none-match": tag})
         assert changed.status_code == 200 and changed.headers["etag"] != tag  # new data, a new answer
+    with TestClient(create_app(Settings(db=path, release="two")), base_url=BASE_URL) as release_two:
+        tag = changed.headers["etag"]
+        again = release_two.get("/en/groups?kind=talk_circle", headers={"if-none-match": tag})
+        assert again.status_code == 200 and again.headers["etag"] != tag  # a new release: its own pages
 
 
 def test_a_few_renders_at_a_time_and_kept_pages_answered_meanwhile(client, monkeypatch) -> None:

@@ -141,7 +141,9 @@ def test_the_app_s_headers_pass_through_with_tls_and_one_hsts(proxy: tuple[httpx
     for name in ("content-security-policy", "referrer-policy", "x-content-type-options", "permissions-policy"):
         assert first.headers[name], name
     assert "frame-ancestors 'none'" in first.headers["content-security-policy"]
-    assert first.headers["etag"].startswith('W/"') and first.headers["cache-control"] == "public, max-age=60"
+    assert (
+        first.headers["etag"].startswith('W/"') and first.headers["cache-control"] == "public, max-age=0, s-maxage=60"
+    )
     assert "accept-encoding" in first.headers["vary"].lower() and "set-cookie" not in first.headers
     assert "tel:1813" in first.text
     again = client.get("/nl/crisis", headers={"accept-encoding": "br"})

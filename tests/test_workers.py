@@ -133,9 +133,8 @@ def test_a_moderator_s_change_reaches_every_worker_within_2_s_and_their_caches_f
                     assert status == 304  # until it sees the change, a worker keeps the old page, whole
         time.sleep(0.05)
     assert set(seen) == set(conns), f"workers that saw the change: {seen}"
-    # CHECK_EVERY is 2 s: each worker looks at the data version that often, then rebuilds its snapshot.
-    print(f"seen by each worker after {seen} s")
-    assert max(seen.values()) <= 2.5, seen
+    # Each worker looks at the data version every CHECK_EVERY (1 s), then rebuilds its snapshot.
+    assert max(seen.values()) <= 2.0, seen
     for conn in conns.values():
         status, _, html = get(conn, PAGE)
         assert status == 200 and "A Kring moderator confirmed" in html  # and it stays: the new page is kept

@@ -167,7 +167,7 @@ def test_from_the_organizers_form_to_the_results(context: BrowserContext, modera
     moderator.wait_for_url(f"{base}/moderate/listings/morning-walk-and-talk-leuven?done=approved&lang=en")
 
     visitor = context.new_page()
-    deadline = time.monotonic() + 15  # each worker looks at the data version every 2 s
+    deadline = time.monotonic() + 15  # each worker looks at the data version every second
     while True:
         visitor.goto(f"{base}/en/groups?q=walk&near=be-leuven&within=5")
         if visitor.locator("li.listing h2 a", has_text="Morning walk and talk Leuven").count():

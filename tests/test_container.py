@@ -100,9 +100,11 @@ def sandbox(tmp_path: Path):  # type: ignore[no-untyped-def]
     env["KRING_WORKERS"] = "1"
 
     def run(command: list[str], **popen: object) -> subprocess.Popen[bytes]:
-        args = [BWRAP, "--ro-bind", "/", "/", *_reachable(python), "--bind", str(var), str(ROOT / "var")]
-        # As `docker run --read-only --tmpfs /tmp`: a /tmp of its own, empty.
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--die-with-parent"]  # noqa: S108
+        # As `docker run --read-only --tmpfs /tmp`: everything read-only, a /tmp of its own (then this checkout
+        # again, in case it lies under /tmp), and var/ the only folder it can write.
+        args = [BWRAP, "--ro-bind", "/", "/", "--tmpfs", "/tmp", *_reachable(python)]  # noqa: S108
+        args += ["--ro-bind", str(ROOT), str(ROOT), "--bind", str(var), str(ROOT / "var")]
+        args += ["--proc", "/proc", "--dev", "/dev", "--unshare-pid", "--die-with-parent"]
         args += ["--chdir", str(ROOT), "--clearenv", *(a for k, v in env.items() for a in ("--setenv", k, v))]
         args += ["setpriv", f"--reuid={uid}", f"--regid={gid or uid}", "--clear-groups", "--", *command]
         return subprocess.Popen(args, **popen)  # type: ignore[call-overload]

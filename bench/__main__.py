@@ -18,6 +18,7 @@ PARTS = {
     "latency": "results fragment, 10,000 listings",
     "fulltext": "filter + full text, 100,000 listings",
     "throughput": "throughput, wrk",
+    "crowd": "a crowd: wrk at 256 connections against each candidate server (about 10 minutes)",
     "offline": "offline catalog and visits",
     "opendata": "the HSDS and Meeting Guide feeds, 10,000 listings",
     "slow": "the crisis page, cold, on 2G",

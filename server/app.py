@@ -27,7 +27,7 @@ from server.routes import api, moderate, offline, opendata, pages, submit
 from server.settings import Settings, secret, state_dir
 
 # Public pages rendered at once by a worker. With none, 256 connections asking for different pages left hundreds
-# waiting past 2 s; with 2, 4, 8 or 32 none did, at the same rate (bench/crowd.py; 2 workers on 2 cores).
+# waiting past 2 s; with 2, 4, 8 or 32, mostly none did, at the same rate (bench/crowd.py; 2 workers, 2 cores).
 RENDERS = 4
 
 

@@ -17,12 +17,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
 
-from bench import latency, synthetic
+from bench import latency, synthetic, throughput
 from bench.common import HOST, ROOT, Row, free_port, real_db, run, start
 
 SECONDS = int(os.environ.get("BENCH_CROWD_SECONDS", "15"))
@@ -131,9 +130,7 @@ def varied_urls(n: int, seed: int) -> list[str]:
 def warm(url: str) -> None:
     """Ask for a page on new connections, so that every worker (which keeps its own page cache) has it."""
     for _ in range(20):
-        request = urllib.request.Request(url, headers={"Accept-Encoding": "br"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
+        throughput.warm(url, ["Accept-Encoding: br"])
 
 
 def measure_one(candidate: Candidate, real: Path, many: Path, files: dict[str, Path], tmp: Path) -> list[Figures]:

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.browser.conftest import _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTAINERFILE = ROOT / "deploy" / "Containerfile"
@@ -61,12 +62,6 @@ def test_the_image_runs_as_a_user_without_privileges_with_var_as_its_volume() ->
     # Nothing third-party is fetched from elsewhere than the registries (no ADD of an URL, no curl | sh).
     whole = CONTAINERFILE.read_text()
     assert not re.search(r"^ADD\s+https?:", whole, re.M) and "curl" not in whole and "wget" not in whole
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _reachable(path: Path) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import time
@@ -20,19 +19,13 @@ import httpx
 import pytest
 
 from server import db
-from tests.browser.conftest import start_server
+from tests.browser.conftest import _free_port, start_server
 from tests.helpers.data import GOOD
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "deploy" / "nginx" / "kring.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HOST = "kring.test"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _replace(text: str, old: str, new: str) -> str:
@@ -102,7 +95,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory, real_db: Path) -> Iterator[t
     writer, writer_base = start_server(database, KRING_WORKERS="1", **hosts)
     reader, reader_base = start_server(database, KRING_WORKERS="1", KRING_READ_ONLY="1", **hosts)
     ports = [int(base.rsplit(":", 1)[1]) for base in (reader_base, writer_base)]
-    http_port, https_port = _port(), _port()
+    http_port, https_port = _free_port(), _free_port()
     (folder / "kring.conf").write_text(site_conf(folder, *ports, http_port, https_port))
     (folder / "nginx.conf").write_text(main_conf(folder))
     command = [NGINX, "-p", str(folder), "-e", str(folder / "logs/early.error.log"), "-c", str(folder / "nginx.conf")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -113,6 +114,11 @@ def create_app(settings: Settings | None = None) -> Kring:
         try:
             app.state.catalog = Catalog(app.state.database)
             await app.state.catalog.current()
+            # What start-up built (the snapshot, the templates, the place list) lives as long as the worker: out
+            # of the collector's reach, a full collection no longer walks it, which took about 0.1 s each time,
+            # all requests of the worker waiting (bench/crowd.py). Garbage of it is still freed when unreferenced.
+            gc.collect()
+            gc.freeze()
             yield
         finally:
             await app.state.database.close()
@@ -140,10 +146,11 @@ def create_app(settings: Settings | None = None) -> Kring:
         dependencies=deps.provided(state),
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment(settings))),
-        # Brotli 4 with a 256 KB window: a results fragment compresses in two thirds of the time of Litestar's
-        # default (5, 4 MB) for 3 % more bytes (bench/latency.py, bench/pages.py).
+        # Brotli 3 with a 256 KB window: an uncached listing page or fragment compresses in about half the time
+        # of quality 4 for 4 % more bytes, and in a third of Litestar's default (5, 4 MB); under a crowd of
+        # different URLs compression was a fifth of the work (bench/latency.py, bench/pages.py, bench/crowd.py).
         compression_config=CompressionConfig(
-            backend="brotli", brotli_quality=4, brotli_lgwin=18, brotli_gzip_fallback=True, minimum_size=400
+            backend="brotli", brotli_quality=3, brotli_lgwin=18, brotli_gzip_fallback=True, minimum_size=400
         ),
         before_send=[web.security_headers(settings)],
         # Anonymous forms: a few sends a minute per visitor, counted in files that every worker shares.

@@ -112,6 +112,11 @@ class Listing(Struct, kw_only=True):
         first = today.toordinal() * 10_000
         return [w for w in self.dates if w.key >= first]
 
+    def next_date(self, today: dt.date) -> When | None:
+        """The first of upcoming(today), without listing the others (a card asks for it)."""
+        first = today.toordinal() * 10_000
+        return next((w for w in self.dates if w.key >= first), None)
+
 
 class Results(Struct, kw_only=True):
     filters: search.Filters

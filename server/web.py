@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -67,6 +68,7 @@ def environment(settings: Settings) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=i18n.jinja_gettext, ngettext=i18n.jinja_ngettext, pgettext=i18n.jinja_pgettext, newstyle=True
     )
+    env.globals["_"] = i18n.jinja_text  # the same answers as the extension's `_`, kept (i18n.jinja_text)
     env.globals.update(
         static=static,
         labels=labels,
@@ -384,35 +386,38 @@ def when_short(lang: str, when: When) -> str:
     return f"{text}, {when.starts:%H:%M}" if when.timed else text
 
 
-_NEXT_LINES: LRUCache[tuple[str, str], str] = LRUCache(maxsize=4096)
+_NEXT_LINES: LRUCache[tuple[str, dt.datetime | None, bool], str] = LRUCache(maxsize=4096)
 
 
-def next_line(context: Context, item: Listing, today: Any) -> str:
+def next_line(context: Context, item: Listing, today: dt.date) -> str:
     """The card's line on the listing's next date from `today`; '' when it has no meetings (markup)."""
     if not item.group.meetings:
         return ""
     lang = context["lang"]
-    upcoming = item.upcoming(today)
-    when = when_short(lang, upcoming[0]) if upcoming else ""
-    html = _NEXT_LINES.get((lang, when))
+    upcoming = item.next_date(today)
+    key = (lang, upcoming.starts, upcoming.timed) if upcoming else (lang, None, False)
+    html = _NEXT_LINES.get(key)
     if html is None:
+        when = when_short(lang, upcoming) if upcoming else ""
         template = context.environment.get_template("partials/_card_next.html")
-        html = _NEXT_LINES[(lang, when)] = template.render(lang=lang, when=when).strip()
+        html = _NEXT_LINES[key] = template.render(lang=lang, when=when).strip()
     return html
 
 
-# Rendered cards by (data version, listing, language, stale): bounded, and kept apart from the records.
-_CARDS: LRUCache[tuple[str, str, str, bool], str] = LRUCache(maxsize=40_000)
+# Rendered cards by (data version, listing, language, stale, day): bounded, and kept apart from the records. A
+# card keeps two texts: with where it meets and its distance still to put in (they change with the visitor's
+# place), and finished, as a listing with no place chosen shows it.
+_CARDS: LRUCache[tuple[str, str, str, bool, dt.date], tuple[str, str]] = LRUCache(maxsize=30_000)
 
 
 @pass_context
 def card(context: Context, item: Listing, distance: float | None, stale: bool) -> Markup:
-    """A listing's card: rendered once per data version, language and freshness (where it meets, the distance
-    and the next date, which change with the visitor's place and the day, are put in after)."""
-    lang = context["lang"]
-    key = (context["snapshot"].version, item.group.id, lang, stale)
-    html = _CARDS.get(key)
-    if html is None:
+    """A listing's card: rendered once per data version, language, freshness and day (the next date changes with
+    the day); where it meets and the distance, which change with the visitor's place, are put in after."""
+    lang, results = context["lang"], context["results"]
+    key = (context["snapshot"].version, item.group.id, lang, stale, results.today)
+    kept = _CARDS.get(key)
+    if kept is None:
         template = context.environment.get_template("partials/_card.html")
         html = template.render(
             lang=lang,
@@ -420,14 +425,14 @@ def card(context: Context, item: Listing, distance: float | None, stale: bool) -
             distance=_DISTANCE,
             next=Markup(_NEXT),  # noqa: S704 (a placeholder of our own, replaced below)
             stale=stale,
-        )
-        _CARDS[key] = html
-    results = context["results"]
-    near = context["snapshot"].places[results.filters.near] if distance is not None else None
-    html = html.replace(_NEXT, next_line(context, item, results.today))
-    html = html.replace(_WHERE, str(escape(card_where(item, lang, near))))
+        ).replace(_NEXT, next_line(context, item, results.today))
+        finished = html.replace(_WHERE, str(escape(card_where(item, lang, None)))).replace(_DISTANCE, "")
+        kept = _CARDS[key] = (html, finished)
+    html, finished = kept
     if distance is None:
-        return Markup(html.replace(_DISTANCE, ""))  # noqa: S704 (our own rendered, escaped template)
+        return Markup(finished)  # noqa: S704 (our own rendered, escaped template)
+    near = context["snapshot"].places[results.filters.near]
+    html = html.replace(_WHERE, str(escape(card_where(item, lang, near))))
     return Markup(html.replace(_DISTANCE, str(escape(away(lang, decimal(distance, lang))))))  # noqa: S704
 
 

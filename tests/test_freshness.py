@@ -231,13 +231,14 @@ def test_stale_cards_say_since_when_and_fresh_ones_when_checked(fclient) -> None
     assert fresh_page.select_one(".stale-note") is None
 
 
-def test_cards_are_kept_per_data_version_language_and_freshness(fclient) -> None:
+def test_cards_are_kept_per_data_version_language_freshness_and_day(fclient) -> None:
     web._CARDS.clear()  # other tests render cards in both freshnesses (test_offline_data)
     fclient.app.page_cache.clear()
     fclient.get("/fr/groups?kind=orientation")
-    version = fclient.blocking_portal.call(fclient.app.state.catalog.current).version
-    assert (version, "test-orientation", "fr", True) in web._CARDS
-    assert (version, "test-orientation", "fr", False) not in web._CARDS
+    snapshot = fclient.blocking_portal.call(fclient.app.state.catalog.current)
+    today = snapshot.day().today
+    assert (snapshot.version, "test-orientation", "fr", True, today) in web._CARDS
+    assert (snapshot.version, "test-orientation", "fr", False, today) not in web._CARDS
 
 
 def test_the_page_cache_key_holds_the_day() -> None:

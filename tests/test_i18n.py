@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from jinja2 import Environment
 
-from server import i18n
+from server import i18n, web
+from server.settings import Settings
 from tests.conftest import ROOT
 
 LOCALES = ("nl", "fr")
@@ -66,3 +68,19 @@ def test_compiled_catalogs_are_used() -> None:
     for lang in LOCALES:
         assert i18n.gettext(lang, "Find a group") != "Find a group"
     assert i18n.gettext("en", "Find a group") == "Find a group"
+
+
+def test_templates_underscore_gives_what_the_i18n_extension_gives() -> None:
+    """web.environment() swaps the extension's `_` for i18n.jinja_text, which keeps the texts without variables."""
+    ours = web.environment(Settings())
+    theirs = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    theirs.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.jinja_gettext, ngettext=i18n.jinja_ngettext, newstyle=True
+    )
+    source = "{{ _('Find a group') }}|{{ _('100%% free') }}|{{ _('Checked on %(date)s', date=d) }}"
+    for lang in LOCALES:
+        for _ in range(2):  # the second time from what jinja_text kept
+            values = {"lang": lang, "d": "<b>2 Dec</b>"}
+            found = ours.from_string(source).render(values)
+            assert found == theirs.from_string(source).render(values)
+            assert "&lt;b&gt;" in found and "100% free" in found

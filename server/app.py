@@ -24,6 +24,7 @@ from litestar.types import Receive, Scope, Send
 from server import db, deps, web, worker
 from server.cache import CACHE_CONTROL, PageCache, if_none_match, not_modified
 from server.catalog import Catalog
+from server.compression import OneFlushBrotli
 from server.routes import api, moderate, offline, opendata, pages, submit
 from server.settings import Settings, secret, state_dir
 
@@ -103,6 +104,18 @@ async def throttled(request: Request) -> bool:
     return request.method == "POST" and (not path.startswith("/moderate/") or path == "/moderate/sign-in")
 
 
+def compression_config() -> CompressionConfig:
+    """Brotli 3 with a 256 KB window: an uncached listing page or fragment compresses in about half the time of
+    quality 4 for 4 % more bytes, and in a third of Litestar's default (5, 4 MB); under a crowd of different URLs
+    compression was a fifth of the work (bench/latency.py, bench/pages.py, bench/crowd.py). Litestar checks the
+    quality and window of its own brotli, then this one (server/compression.py) takes its place."""
+    config = CompressionConfig(
+        backend="brotli", brotli_quality=3, brotli_lgwin=18, brotli_gzip_fallback=True, minimum_size=400
+    )
+    config.compression_facade = OneFlushBrotli
+    return config
+
+
 def create_app(settings: Settings | None = None) -> Kring:
     settings = settings or Settings.from_env()
     key = secret(settings)
@@ -146,12 +159,7 @@ def create_app(settings: Settings | None = None) -> Kring:
         dependencies=deps.provided(state),
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine(engine_instance=web.environment(settings))),
-        # Brotli 3 with a 256 KB window: an uncached listing page or fragment compresses in about half the time
-        # of quality 4 for 4 % more bytes, and in a third of Litestar's default (5, 4 MB); under a crowd of
-        # different URLs compression was a fifth of the work (bench/latency.py, bench/pages.py, bench/crowd.py).
-        compression_config=CompressionConfig(
-            backend="brotli", brotli_quality=3, brotli_lgwin=18, brotli_gzip_fallback=True, minimum_size=400
-        ),
+        compression_config=compression_config(),
         before_send=[web.security_headers(settings)],
         # Anonymous forms: a few sends a minute per visitor, counted in files that every worker shares.
         middleware=[

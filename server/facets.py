@@ -164,6 +164,8 @@ class Registry:
         if len(self.by_param) != len(self.all):
             raise ValueError("two facets have the same parameter")
         self.params = tuple(self.by_param)
+        # Which facet the form shows where, in order: part of the key of the form's kept markup (server/web.py).
+        self.layout = tuple((f.param, f.section) for f in self.all)
 
     def __iter__(self) -> Iterator[Facet]:
         return iter(self.all)

@@ -94,7 +94,7 @@ def environment(settings: Settings) -> Environment:
         card=card,
         sms_link=sms_link,
         place_choices=place_choices,
-        fieldset=fieldset,
+        filter_form=filter_form,
     )
     return env
 
@@ -130,9 +130,7 @@ def place_choices(context: Context, selected: str | None) -> Markup:
         template = context.environment.get_template("partials/_place_choices.html")
         html = template.render(L=i18n.labels_in(lang), places=place_options(snapshot, lang)).strip()
         _PLACE_CHOICES[key] = html
-    if selected and selected in snapshot.places:
-        html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
-    return Markup(html)  # noqa: S704 (our own rendered, escaped template)
+    return mark_place(html, snapshot, selected)
 
 
 def option_values(snapshot: Snapshot, results: Results, facet: Facet) -> list[str]:
@@ -151,36 +149,90 @@ def facet_options(snapshot: Snapshot, results: Results, facet: Facet, lang: str)
     return [(code, i18n.language_name(code, lang)) for code in values]
 
 
-# Where a fieldset's cached markup leaves room for the request's own part (no text can hold a NUL).
+# Where a cached piece of markup leaves room for the request's own part (no text can hold a NUL).
 SLOT = "\x00"
 _FIELDSETS: LRUCache[tuple[str, str, str, tuple[str, ...]], list[str]] = LRUCache(maxsize=512)
+_FORMS: LRUCache[tuple[str, str, tuple[tuple[str, str], ...]], list[str]] = LRUCache(maxsize=16)
 
 
-def slot(name: str, value: str) -> Markup:
-    return Markup(f"{SLOT}{name}:{value}{SLOT}")  # noqa: S704 (a facet's value: a key or a language code)
+def slot(name: str, value: object = "") -> Markup:
+    return Markup(f"{SLOT}{name}:{value}{SLOT}")  # noqa: S704 (a slot's name and a key, a number or a language code)
 
 
-@pass_context
-def fieldset(context: Context, facet: Facet) -> Markup:
+def fill(parts: list[str], fillers: dict[str, Callable[[str], str]]) -> str:
+    """Cached markup split at its slots (the odd parts, "name:value"), each slot replaced by its filler's text (which
+    the filler escapes)."""
+    out = parts[:]
+    for i in range(1, len(out), 2):
+        name, _, value = out[i].partition(":")
+        out[i] = fillers[name](value)
+    return "".join(out)
+
+
+def fieldset(env: Environment, snapshot: Snapshot, results: Results, lang: str, facet: Facet) -> str:
     """A facet's fieldset of checkboxes (partials/_filters.html). Its options and labels depend on the data version,
     the language and the options shown, so it is rendered once for each; which boxes are checked and how many
     groups each would leave are filled into its slots for every request."""
-    snapshot, results, lang = context["snapshot"], context["results"], context["lang"]
     values = option_values(snapshot, results, facet)
     key = (snapshot.version, lang, facet.param, tuple(values))
     parts = _FIELDSETS.get(key)
     if parts is None:
-        template = context.environment.get_template("partials/_filters.html")
         options = facet_options(snapshot, results, facet, lang)
-        html = template.render(lang=lang, facet=facet, options=options, slot=slot)
+        html = env.get_template("partials/_filters.html").render(lang=lang, facet=facet, options=options, slot=slot)
         parts = _FIELDSETS[key] = html.split(SLOT)
     selected = results.filters.selected(facet.param)
     counts = results.counts.get(facet.param, {})
-    out = parts[:]
-    for i in range(1, len(out), 2):  # the odd parts are the slots, "checked:value" and "count:value"
-        name, _, value = out[i].partition(":")
-        out[i] = (" checked" if value in selected else "") if name == "checked" else str(counts.get(value, 0))
-    return Markup("".join(out))  # noqa: S704 (our own rendered, escaped template; the slots hold numbers)
+    return fill(
+        parts,
+        {"checked": lambda value: " checked" if value in selected else "", "count": lambda v: str(counts.get(v, 0))},
+    )
+
+
+@pass_context
+def filter_form(context: Context, results: Results, problems: list[search.ParamError]) -> Markup:
+    """The listing's form of filters (partials/_filter_form.html), about half of rendering the listing page when
+    it was rendered whole for each request. Now it is rendered once per data version, language and layout of the
+    facets, and what the request chose is filled into its slots."""
+    env, snapshot, lang, filters = context.environment, context["snapshot"], context["lang"], results.filters
+    key = (snapshot.version, lang, snapshot.facets.layout)
+    parts = _FORMS.get(key)
+    if parts is None:
+        template = env.get_template("partials/_filter_form.html")
+        html = template.render(lang=lang, L=context["L"], snapshot=snapshot, slot=slot)
+        parts = _FORMS[key] = html.split(SLOT)
+
+    def told(_: str) -> str:
+        # Outside the form's markup: a value in the address may hold anything, a NUL too.
+        return (
+            "\n" + env.get_template("partials/_problems.html").render(lang=lang, problems=problems) if problems else ""
+        )
+
+    def opened(section: str) -> str:
+        chosen = any(facet.param in filters.lists for facet in snapshot.facets.section(section))
+        return " open" if chosen or (section == "when" and filters.soon) else ""
+
+    html = fill(
+        parts,
+        {
+            "problems": told,
+            "q": lambda _: str(escape(filters.q)),
+            "fieldset": lambda param: fieldset(env, snapshot, results, lang, snapshot.facets[param]),
+            "within": lambda km: " selected" if km == str(filters.radius) else "",
+            "open": opened,
+            "soon": lambda _: " checked" if filters.soon else "",
+            "soon-days": lambda _: str(filters.soon or search.SOON_CHOICE),
+            "order": lambda key: " selected" if key == filters.order else "",
+        },
+    )
+    return mark_place(html, snapshot, filters.near)
+
+
+def mark_place(html: str, snapshot: Snapshot, selected: str | None) -> Markup:
+    """Markup with a place select (place_choices), its chosen place marked: a place id is a slug, so its option
+    is found exactly, and no other option of a page has a place id for its value."""
+    if selected and selected in snapshot.places:
+        html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
+    return Markup(html)  # noqa: S704 (our own rendered, escaped template)
 
 
 # One filter option's new count, swapped out of band; the worker's skeletons hold it with slots (worker.py).

@@ -95,7 +95,11 @@ def environment(settings: Settings) -> Environment:
         sms_link=sms_link,
         place_choices=place_choices,
         filter_form=filter_form,
+        print_crisis=print_crisis,
     )
+    # The icons' macros (partials/_icons.html) for every template, made once: an `{% import %}` in each template
+    # that draws one made them anew each time, a fortieth of rendering a listing (its cards import them too).
+    env.globals["icon"] = env.get_template("partials/_icons.html").module
     return env
 
 
@@ -225,6 +229,23 @@ def filter_form(context: Context, results: Results, problems: list[search.ParamE
         },
     )
     return mark_place(html, snapshot, filters.near)
+
+
+_PRINT_CRISIS: LRUCache[tuple[str, str, str, str], str] = LRUCache(maxsize=64)
+
+
+@pass_context
+def print_crisis(context: Context, sections: list[Any]) -> Markup:
+    """The crisis numbers a printed page keeps (partials/_print_crisis.html), from routes/pages.py
+    crisis_sections(): they follow from the data version and the country put first, so they are rendered once for
+    each, per language and origin (the full link to the crisis page)."""
+    lang, origin = context["lang"], context["public_url"] or context["origin"]
+    key = (context["snapshot"].version, lang, sections[0].country, origin)
+    html = _PRINT_CRISIS.get(key)
+    if html is None:
+        template = context.environment.get_template("partials/_print_crisis.html")
+        html = _PRINT_CRISIS[key] = template.render(lang=lang, sections=sections, origin=origin)
+    return Markup(html)  # noqa: S704 (our own rendered, escaped template)
 
 
 def mark_place(html: str, snapshot: Snapshot, selected: str | None) -> Markup:

@@ -4,7 +4,8 @@ For every candidate (an ASGI server, its workers and its queue), on the same mac
 - the four paths a link brings a crowd to, cached (real data): requests/s, p99, timeouts and errors;
 - 10,000 different filter URLs over 10,000 synthetic listings, none of them in the page cache (each asked once
   per pass; 10,000 are more than the page cache keeps, so a second pass finds none of them either), after a
-  warm-up on 10,000 other URLs (a server that has been up a while: its cards and word caches are filled).
+  warm-up on 10,000 other URLs (a server that has been up a while: its cards and word caches are filled) and
+  once the server has finished the warm-up's last requests (settle()).
 The last candidate is `kring serve` itself, as the Procfile runs it; the first is the setup before issue 15.
 Only 127.0.0.1 is loaded, each wrk run is bounded in time (BENCH_CROWD_SECONDS, default 15).
 """
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
@@ -133,6 +135,22 @@ def warm(url: str) -> None:
         throughput.warm(url, ["Accept-Encoding: br"])
 
 
+def settle(base: str, rounds: int = 100) -> float:
+    """Wait until the server has finished what a wrk run left: wrk stops with up to 256 requests still queued,
+    and the server renders them all though nobody waits (no answer is cut short). Measured straight after, the
+    first second of the next run waited behind them: that was the whole of its slowest percent. Each probe is a
+    page no one asked for (no cache has it), on a new connection (which any worker may take); once four in a row
+    come back within 50 ms each, the workers are idle. At most 100 probes. Returns the seconds it took."""
+    start, quick = time.perf_counter(), 0
+    for i in range(rounds):
+        asked = time.perf_counter()
+        throughput.warm(f"{base}/en/groups/results?q=settle{i}x{os.getpid()}", ["Accept-Encoding: br"])
+        quick = quick + 1 if time.perf_counter() - asked < 0.05 else 0
+        if quick == 4:
+            break
+    return time.perf_counter() - start
+
+
 def measure_one(candidate: Candidate, real: Path, many: Path, files: dict[str, Path], tmp: Path) -> list[Figures]:
     figures = []
     for database, paths in ((real, PATHS), (many, None)):
@@ -148,6 +166,7 @@ def measure_one(candidate: Candidate, real: Path, many: Path, files: dict[str, P
                     print(f"  {path:<40} {figures[-1].line()}", flush=True)
             else:
                 wrk(base, ROOT / "bench/varied.lua", files["warm"], seconds=max(5, SECONDS * 2 // 3))
+                print(f"  (the warm-up's last requests were done {settle(base):.1f} s after it)", flush=True)
                 figures.append(wrk(base, ROOT / "bench/varied.lua", files["varied"]))
                 print(f"  {f'{VARIED:,} varied URLs, 10,000 listings':<40} {figures[-1].line()}", flush=True)
     return figures

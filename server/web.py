@@ -123,18 +123,23 @@ def place_options(snapshot: Snapshot, lang: str) -> list[tuple[str, list[tuple[s
 _PLACE_CHOICES: LRUCache[tuple[str, str], str] = LRUCache(maxsize=16)
 
 
-@pass_context
-def place_choices(context: Context, selected: str | None) -> Markup:
+def place_options_html(env: Environment, snapshot: Snapshot, lang: str) -> str:
     """The options of a place select (partials/_places.html): about 470 of them, rendered once per data version
-    and language, then the chosen one is marked (a place id is a slug, so its option is found exactly)."""
-    snapshot, lang = context["snapshot"], context["lang"]
+    and language."""
     key = (snapshot.version, lang)
     html = _PLACE_CHOICES.get(key)
     if html is None:
-        template = context.environment.get_template("partials/_place_choices.html")
+        template = env.get_template("partials/_place_choices.html")
         html = template.render(L=i18n.labels_in(lang), places=place_options(snapshot, lang)).strip()
         _PLACE_CHOICES[key] = html
-    return mark_place(html, snapshot, selected)
+    return html
+
+
+@pass_context
+def place_choices(context: Context, selected: str | None) -> Markup:
+    """A place select's options, the chosen one marked (mark_place)."""
+    snapshot = context["snapshot"]
+    return mark_place(place_options_html(context.environment, snapshot, context["lang"]), snapshot, selected)
 
 
 def option_values(snapshot: Snapshot, results: Results, facet: Facet) -> list[str]:
@@ -202,7 +207,9 @@ def filter_form(context: Context, results: Results, problems: list[search.ParamE
     parts = _FORMS.get(key)
     if parts is None:
         template = env.get_template("partials/_filter_form.html")
-        html = template.render(lang=lang, L=context["L"], snapshot=snapshot, slot=slot)
+        # The places are a slot too: their names come from data files, and only our own texts are split at SLOT.
+        places = slot("places")
+        html = template.render(lang=lang, L=context["L"], snapshot=snapshot, slot=slot, place_choices=lambda _: places)
         parts = _FORMS[key] = html.split(SLOT)
 
     def told(_: str) -> str:
@@ -226,9 +233,10 @@ def filter_form(context: Context, results: Results, problems: list[search.ParamE
             "soon": lambda _: " checked" if filters.soon else "",
             "soon-days": lambda _: str(filters.soon or search.SOON_CHOICE),
             "order": lambda key: " selected" if key == filters.order else "",
+            "places": lambda _: mark_place(place_options_html(env, snapshot, lang), snapshot, filters.near),
         },
     )
-    return mark_place(html, snapshot, filters.near)
+    return Markup(html)  # noqa: S704 (our own rendered, escaped template; each filler escapes its text)
 
 
 _PRINT_CRISIS: LRUCache[tuple[str, str, str, str], str] = LRUCache(maxsize=64)
@@ -249,8 +257,8 @@ def print_crisis(context: Context, sections: list[Any]) -> Markup:
 
 
 def mark_place(html: str, snapshot: Snapshot, selected: str | None) -> Markup:
-    """Markup with a place select (place_choices), its chosen place marked: a place id is a slug, so its option
-    is found exactly, and no other option of a page has a place id for its value."""
+    """A place select's options with the chosen place marked: a place id is a slug, so its option is found
+    exactly."""
     if selected and selected in snapshot.places:
         html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
     return Markup(html)  # noqa: S704 (our own rendered, escaped template)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from litestar.testing import TestClient
 
 from server import i18n, labels, models, web
+from server.app import create_app
+from server.places import known_places
 from server.routes.pages import crisis_sections
-from tests.conftest import BASE_URL, result_ids, soup
+from server.settings import Settings
+from tests import fixtures
+from tests.conftest import BASE_URL, build_db, result_ids, soup
 
 LANGS = ("nl", "fr", "en")
 
@@ -385,3 +391,15 @@ def test_the_crisis_page_carries_its_stylesheet_inline_allowed_by_its_hash(clien
     assert style_src == f"style-src 'self' 'sha256-{digest}'"
     # The first part of the one stylesheet, not a copy of it.
     assert (web.STATIC_DIR / "css" / "kring.css").read_text().startswith(style.string) and len(style.string) > 4000
+
+
+def test_a_place_name_holding_any_character_keeps_the_listing_working(tmp_path: Path) -> None:
+    # The listing's form is kept with slots (server/web.py filter_form); a name from a data file is never split.
+    data = fixtures.dataset()
+    data.place_names = [models.PlaceName(id="be-gent", nl="Gent\x00stad")]
+    data.places = known_places(data.place_names)
+    with TestClient(create_app(Settings(db=build_db(tmp_path / "k.sqlite", data))), base_url=BASE_URL) as c:
+        page = c.get("/nl/groups?near=be-gent&q=gent")
+        assert page.status_code == 200
+        assert '<option value="be-gent" selected>Gent\x00stad</option>' in page.text
+        assert soup(page.text).select_one("#q")["value"] == "gent"

@@ -54,8 +54,8 @@ def provided(state: State) -> dict[str, Provide]:
         """What visitors can see now: the catalog's current snapshot (rebuilt when the data version changes).
 
         It is read from the database, and says so: a handler given both then has them one after the other. Given
-        side by side, Litestar resolves them in an anyio task group, which cost a listing request about 0.1 ms
-        (bench/latency.py), more than the signature this parameter needs.
+        side by side, Litestar resolves them in an anyio task group, about 3 % of an uncached listing request (a
+        profile of bench/crowd.py's URLs), more than the signature this parameter needs.
         """
         del database  # the catalog holds the same one
         found: Snapshot = await state.catalog.current()

@@ -98,7 +98,7 @@ def environment(settings: Settings) -> Environment:
         print_crisis=print_crisis,
     )
     # The icons' macros (partials/_icons.html) for every template, made once: an `{% import %}` in each template
-    # that draws one made them anew each time, a fortieth of rendering a listing (its cards import them too).
+    # that draws one made them anew each time, a fortieth of an uncached listing request (its cards did it too).
     env.globals["icon"] = env.get_template("partials/_icons.html").module
     return env
 

@@ -177,6 +177,10 @@ def _bits(mask: int) -> Iterable[int]:
         mask ^= low
 
 
+TENTHS_BYTES = 64 * 2**20  # about 400 places' distances with 10,000 listings, 40 with 100,000
+NEAR_BYTES = 8 * 2**20
+
+
 class Snapshot:
     """Everything visitors can see of one data version, ready to search."""
 
@@ -242,8 +246,15 @@ class Snapshot:
         self.rank_of_rowid = np.full(max((i.rowid for i in listings), default=0) + 1, -1, dtype=np.int64)
         for item in active:
             self.rank_of_rowid[item.rowid] = item.rank
-        self._tenths: LRUCache[str, tuple[np.ndarray, np.ndarray]] = LRUCache(maxsize=64)
-        self._near: LRUCache[tuple[str, int], int] = LRUCache(maxsize=256)
+        # The distances to the places visitors chose, and the masks within each radius, bounded by their bytes: a
+        # count of 64 places thrashed when visitors chose among more (each near query worked out 10,000
+        # distances again, bench/crowd.py), and would have held 100 MB with 100,000 listings.
+        self._tenths: LRUCache[str, tuple[np.ndarray, np.ndarray]] = LRUCache(
+            maxsize=TENTHS_BYTES, getsizeof=lambda found: found[0].nbytes + found[1].nbytes
+        )
+        self._near: LRUCache[tuple[str, int], int] = LRUCache(
+            maxsize=NEAR_BYTES, getsizeof=lambda mask: mask.bit_length() // 8 + 64
+        )
         self._text: LRUCache[str, int] = LRUCache(maxsize=2048)
 
     def guide(self, lang: str, slug: str) -> models.Guide | None:

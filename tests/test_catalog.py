@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import facets, i18n, labels, listings, loader, models, schedules, search
+from server import catalog, facets, i18n, labels, listings, loader, models, schedules, search
 from tests import fixtures
 from tests.conftest import result_ids
 from tests.helpers.data import months_before
@@ -302,3 +302,15 @@ def test_on_any_day_the_search_matches_the_reference(fclient, f: search.Filters,
     for param in ("kind", "theme", "day"):  # as many as the option alone would leave, hidden listings not counted
         for value, n in results.counts[param].items():
             assert n == len(reference(search.Filters.of(**{**_fields(f), param: (value,)}), today)), (param, value)
+
+
+def test_the_distances_kept_are_bounded_by_their_bytes_not_their_count(fclient) -> None:
+    # Visitors choosing among many places: with the fixture data each place's distances are a few hundred
+    # bytes, so all of them stay (a count of 64 once made each near query work them out again).
+    snapshot = fclient.app.state.catalog.snapshot
+    chosen = list(snapshot.places)[:150]
+    for place in chosen:
+        assert fclient.get(f"/en/groups/results?near={place}&within=5").status_code == 200
+    kept = snapshot._tenths
+    assert all(place in kept for place in chosen)
+    assert 0 < kept.currsize <= catalog.TENTHS_BYTES

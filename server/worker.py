@@ -278,7 +278,8 @@ def skeletons(lang: str) -> dict[str, Any]:
             saved_on=slot("date"),
             results=found,
             shown=shown,
-            card=lambda *_: Markup(slot("cards")),  # noqa: S704 (a slot: the worker puts the cards there)
+            # A slot for each card (the worker puts them there), with what web.cards() writes between two.
+            cards=lambda found: Markup(web.BETWEEN_CARDS.join(slot("cards") for _ in found.items)),  # noqa: S704
         )
         if found.items:
             results[shape], between["cards"] = _listed(html, "cards")

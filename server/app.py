@@ -104,13 +104,23 @@ async def throttled(request: Request) -> bool:
     return request.method == "POST" and (not path.startswith("/moderate/") or path == "/moderate/sign-in")
 
 
+# Brotli 1 with a 256 KB window. Every answer the app compresses is one the page cache does not have yet, and under
+# a crowd of different URLs compression was a fifth of the work: on an uncached listing page (58 KB of HTML, 10,000
+# listings) quality 1 takes a third of the time of quality 3 (0.23 ms against 0.68) for 9 % more bytes (12.4 KB
+# against 11.3, still in one round trip), and quality 3 was a third of Litestar's default (5, 4 MB) (bench/pages.py,
+# bench/crowd.py).
+BROTLI_QUALITY, BROTLI_LGWIN = 1, 18
+
+
 def compression_config() -> CompressionConfig:
-    """Brotli 3 with a 256 KB window: an uncached listing page or fragment compresses in about half the time of
-    quality 4 for 4 % more bytes, and in a third of Litestar's default (5, 4 MB); under a crowd of different URLs
-    compression was a fifth of the work (bench/latency.py, bench/pages.py, bench/crowd.py). Litestar checks the
-    quality and window of its own brotli, then this one (server/compression.py) takes its place."""
+    """Litestar checks the quality and window of its own brotli, then this one (server/compression.py) takes its
+    place."""
     config = CompressionConfig(
-        backend="brotli", brotli_quality=3, brotli_lgwin=18, brotli_gzip_fallback=True, minimum_size=400
+        backend="brotli",
+        brotli_quality=BROTLI_QUALITY,
+        brotli_lgwin=BROTLI_LGWIN,
+        brotli_gzip_fallback=True,
+        minimum_size=400,
     )
     config.compression_facade = OneFlushBrotli
     return config

@@ -6,7 +6,7 @@ from __future__ import annotations
 import brotli
 from litestar.testing import TestClient
 
-from server import web
+from server import app, web
 
 BR = {"accept-encoding": "br"}
 
@@ -24,7 +24,7 @@ def test_a_page_is_compressed_as_one_piece(client: TestClient) -> None:
     assert headers["content-encoding"] == "br" and int(headers["content-length"]) == len(body)
     assert brotli.decompress(body) == plain
     # What one call gives: with a flush after the write, brotli ends a block there and starts another.
-    assert body == brotli.compress(plain, quality=3, lgwin=18, mode=brotli.MODE_TEXT)
+    assert body == brotli.compress(plain, quality=app.BROTLI_QUALITY, lgwin=app.BROTLI_LGWIN, mode=brotli.MODE_TEXT)
 
 
 def test_a_file_sent_in_parts_arrives_whole(client: TestClient) -> None:

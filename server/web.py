@@ -345,7 +345,7 @@ def card_fields(item: Listing, lang: str) -> Card:
         kind=L.KIND[g.kind],
         where=_WHERE,
         themes=[L.THEME[t] for t in g.themes],
-        checked=i18n.date(g.last_checked, lang, "medium"),
+        checked=checked_on(g.last_checked, lang),
     )
 
 
@@ -461,7 +461,6 @@ def sms_link(context: Context, name: str, next_date: DateShown | None, url: str)
 
 _DISTANCE = "\x00distance\x00"
 _WHERE = "\x00where\x00"
-_NEXT = "\x00next\x00"
 
 
 def when_short(lang: str, when: When) -> str:
@@ -488,6 +487,42 @@ def next_line(context: Context, item: Listing, today: dt.date) -> str:
     return html
 
 
+class CardShape(NamedTuple):
+    """partials/_card.html in one language and freshness, rendered once with a slot in each field and split at them:
+    without themes and with them, and what the template writes between two themes."""
+
+    plain: list[str]
+    themed: list[str]
+    between_themes: str
+
+
+_CARD_SHAPES: dict[tuple[str, bool], CardShape] = {}
+
+
+def card_shape(env: Environment, lang: str, stale: bool) -> CardShape:
+    shape = _CARD_SHAPES.get((lang, stale))
+    if shape is None:
+        template = env.get_template("partials/_card.html")
+        shapes = []
+        for themes in ([], [slot("themes")] * 2):
+            fields = Card(**({name: slot(name) for name in Card._fields} | {"themes": themes}))
+            html = template.render(lang=lang, card=fields, distance=slot("distance"), next=slot("next"), stale=stale)
+            shapes.append(html.split(SLOT))
+        plain, themed = shapes
+        # The loop over two themes drew [..., "themes:", between, "themes:", ...]: keep one slot, and what is between.
+        first = themed.index("themes:")
+        shape = _CARD_SHAPES[(lang, stale)] = CardShape(
+            plain, themed[: first + 1] + themed[first + 3 :], themed[first + 1]
+        )
+    return shape
+
+
+@cache
+def checked_on(day: dt.date, lang: str) -> str:
+    """The day a person last checked a listing, as its card says it."""
+    return i18n.date(day, lang, "medium")
+
+
 # Rendered cards by (data version, listing, language, stale, day): bounded, and kept apart from the records. A
 # card keeps two texts: with where it meets and its distance still to put in (they change with the visitor's
 # place), and finished, as a listing with no place chosen shows it.
@@ -496,20 +531,27 @@ _CARDS: LRUCache[tuple[str, str, str, bool, dt.date], tuple[str, str]] = LRUCach
 
 @pass_context
 def card(context: Context, item: Listing, distance: float | None, stale: bool) -> Markup:
-    """A listing's card: rendered once per data version, language, freshness and day (the next date changes with
-    the day); where it meets and the distance, which change with the visitor's place, are put in after."""
+    """A listing's card: made once per data version, language, freshness and day (the next date changes with the
+    day) by filling the card's shape (card_shape()) with the listing's words, escaped as the template escapes them
+    (rendering the template for each listing took 40 times as long); where it meets and the distance, which change
+    with the visitor's place, are put in after."""
     lang, results = context["lang"], context["results"]
     key = (context["snapshot"].version, item.group.id, lang, stale, results.today)
     kept = _CARDS.get(key)
     if kept is None:
-        template = context.environment.get_template("partials/_card.html")
-        html = template.render(
-            lang=lang,
-            card=card_fields(item, lang),
-            distance=_DISTANCE,
-            next=Markup(_NEXT),  # noqa: S704 (a placeholder of our own, replaced below)
-            stale=stale,
-        ).replace(_NEXT, next_line(context, item, results.today))
+        fields = card_fields(item, lang)
+        shape = card_shape(context.environment, lang, stale)
+        fillers: dict[str, Callable[[str], str]] = {
+            name: (lambda _, text=getattr(fields, name): str(escape(text)))
+            for name in ("id", "name", "kind", "checked")
+        }
+        fillers |= {
+            "where": lambda _: fields.where,
+            "distance": lambda _: _DISTANCE,
+            "next": lambda _: next_line(context, item, results.today),
+            "themes": lambda _: shape.between_themes.join(str(escape(theme)) for theme in fields.themes),
+        }
+        html = fill(shape.themed if fields.themes else shape.plain, fillers)
         finished = html.replace(_WHERE, str(escape(card_where(item, lang, None)))).replace(_DISTANCE, "")
         kept = _CARDS[key] = (html, finished)
     html, finished = kept

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
+from markupsafe import Markup
 
-from server import i18n, labels, models, web
+from server import i18n, labels, models, search, web
 from server.app import create_app
 from server.places import known_places
 from server.routes.pages import crisis_sections
@@ -403,3 +405,48 @@ def test_a_place_name_holding_any_character_keeps_the_listing_working(tmp_path: 
         assert page.status_code == 200
         assert '<option value="be-gent" selected>Gent\x00stad</option>' in page.text
         assert soup(page.text).select_one("#q")["value"] == "gent"
+
+
+class _Context(dict):
+    """What web.card() reads of a template's context: the values, and the environment."""
+
+    def __init__(self, environment: object, **values: object) -> None:
+        super().__init__(values)
+        self.environment = environment
+
+
+def test_a_card_is_what_its_template_draws(tmp_path: Path) -> None:
+    # web.card() fills the card's shape (_card.html rendered once with a slot in each field) instead of rendering
+    # the template for each listing: the same markup for every listing, stale or fresh, with themes or none, near a
+    # place or not, in each language; a name with markup characters is escaped as the template escapes it.
+    data = fixtures.dataset()
+    data.groups[0] = msgspec.structs.replace(data.groups[0], name='Praat & "zo" <samen>', themes=[])
+    app = create_app(Settings(db=build_db(tmp_path / "k.sqlite", data)))
+    with TestClient(app, base_url=BASE_URL) as c:
+        snapshot = c.blocking_portal.call(app.state.catalog.current)
+        env = app.template_engine.engine
+        template = env.get_template("partials/_card.html")
+        looks = set()
+        for lang in i18n.KNOWN_LOCALES:
+            for near in (None, "be-gent"):
+                filters, _ = search.parse_filters(
+                    [("near", near)] if near else [], place_ids=snapshot.places, registry=snapshot.facets
+                )
+                results = c.blocking_portal.call(snapshot.search, app.state.database, filters)
+                context = _Context(env, lang=lang, results=results, snapshot=snapshot)
+                for item in snapshot.active:
+                    stale = results.is_stale(item)
+                    distance = 12.5 if near else None
+                    place = snapshot.places[near] if near else None
+                    fields = web.card_fields(item, lang)._replace(where=web.card_where(item, lang, place))
+                    expected = template.render(
+                        lang=lang,
+                        card=fields,
+                        distance=web.away(lang, web.decimal(distance, lang)) if near else "",
+                        next=Markup(web.next_line(context, item, results.today)),  # noqa: S704 (our own markup)
+                        stale=stale,
+                    )
+                    assert web.card(context, item, distance, stale) == expected, (lang, item.group.id)
+                    looks.add((stale, bool(fields.themes)))
+        assert looks == {(True, True), (True, False), (False, True), (False, False)}
+        assert "Praat &amp; &#34;zo&#34; &lt;samen&gt;" in c.get("/nl/groups").text

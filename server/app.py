@@ -100,8 +100,10 @@ class Kring(Litestar):
 
 async def throttled(request: Request) -> bool:
     """Anonymous sends and sign-in attempts are rate limited; a signed-in moderator's work is not."""
-    path = request.url.path
-    return request.method == "POST" and (not path.startswith("/moderate/") or path == "/moderate/sign-in")
+    if request.method != "POST":  # most requests: no need to build their URL
+        return False
+    path = request.scope["path"]
+    return not path.startswith("/moderate/") or path == "/moderate/sign-in"
 
 
 # Brotli 1 with a 256 KB window. Every answer the app compresses is one the page cache does not have yet, and under

@@ -18,7 +18,6 @@ from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from litestar import MediaType, Request, Response
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import Message, Scope
@@ -271,12 +270,22 @@ def mark_place(html: str, snapshot: Snapshot, selected: str | None) -> Markup:
 OPTION_COUNT = '<span id="n-{param}-{value}" hx-swap-oob="true" class="n">{n}</span>'
 
 
+_COUNT_HEAD, _COUNT_TAIL = OPTION_COUNT.split("{n}")
+
+
+@cache
+def _count_head(param: str, value: str) -> str:
+    """The span of one option's count up to its number (a facet key and a value: a known label's key, or an
+    ISO 639-1 code)."""
+    return _COUNT_HEAD.format(param=param, value=value)
+
+
 @pass_context
 def count_updates(context: Context, results: Results) -> Markup:
     """Each filter option's new count, for htmx to swap out of band (about 60 spans: built here, not in Jinja)."""
     snapshot = context["snapshot"]
     spans = [
-        OPTION_COUNT.format(param=facet.param, value=value, n=results.counts[facet.param].get(value, 0))
+        f"{_count_head(facet.param, value)}{results.counts[facet.param].get(value, 0)}{_COUNT_TAIL}"
         for facet in snapshot.facets
         if facet.counted
         for value in option_values(snapshot, results, facet)
@@ -606,32 +615,48 @@ HEADERS = {
 
 
 HSTS = "max-age=63072000; includeSubDomains"
+_PAIRS = [(name.encode(), value.encode()) for name, value in HEADERS.items()]
 
 
 def header_pairs(settings: Settings) -> list[tuple[bytes, bytes]]:
     """The security headers as ASGI pairs, for the answers the app sends before Litestar (server/app.py)."""
-    pairs = [(name.encode(), value.encode()) for name, value in HEADERS.items()]
-    return [*pairs, (b"strict-transport-security", HSTS.encode())] if settings.hsts else pairs
+    return [*_PAIRS, (b"strict-transport-security", HSTS.encode())] if settings.hsts else list(_PAIRS)
+
+
+def _put(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    """Set a header in an ASGI message's list, in place of any of that name (as MutableScopeHeaders does)."""
+    found = [i for i, (key, _) in enumerate(headers) if key.lower() == name]
+    for i in reversed(found[1:]):
+        del headers[i]
+    if found:
+        headers[found[0]] = (name, value)
+    else:
+        headers.append((name, value))
 
 
 def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
-    """A before_send hook adding the security headers to every HTTP response: pages, errors, files."""
+    """A before_send hook adding the security headers to every HTTP response: pages, errors, files. It works on the
+    message's list of pairs: Litestar's MutableScopeHeaders decodes every header for each one it looks up or sets,
+    and the eleven of them were a thirtieth of an uncached results fragment."""
+    hsts = HSTS.encode()
 
     async def hook(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in HEADERS.items():
-            if name not in headers:
-                headers[name] = value
+        headers = message.setdefault("headers", [])
+        present = {name.lower() for name, _ in headers}
+        headers.extend(pair for pair in _PAIRS if pair[0] not in present)
         if settings.hsts or scope.get("scheme") == "https":
-            headers["strict-transport-security"] = HSTS
+            _put(headers, b"strict-transport-security", hsts)
         # An answer that sets a cookie is nobody else's: no cache (the service worker's included) keeps it.
-        if "set-cookie" in headers:
-            headers["cache-control"] = "no-store"
+        if b"set-cookie" in present:
+            _put(headers, b"cache-control", b"no-store")
         # Compressed and plain answers differ; say so on both, so that a shared cache keeps them apart.
-        if "accept-encoding" not in headers.get("vary", "").lower():
-            headers.extend_header_value("vary", "Accept-Encoding")
+        vary = next((value for name, value in headers if name.lower() == b"vary"), None)
+        if vary is None:
+            headers.append((b"vary", b"Accept-Encoding"))
+        elif b"accept-encoding" not in vary.lower():
+            _put(headers, b"vary", vary + b",Accept-Encoding")
 
     return hook
 

@@ -101,6 +101,32 @@ def test_an_answer_that_sets_a_cookie_is_never_stored() -> None:
     assert (b"cache-control", b"no-store") in message["headers"]
 
 
+def test_the_security_headers_are_set_once_and_vary_is_extended() -> None:
+    # The hook works on the message's pairs (server/web.py): what it sets takes the place of any of the same name.
+    headers = [
+        (b"vary", b"Accept-Language"),
+        (b"cache-control", b"public"),
+        (b"set-cookie", b"a=b"),
+        (b"cache-control", b"max-age=60"),
+        (b"referrer-policy", b"same-origin"),
+        (b"strict-transport-security", b"max-age=1"),
+    ]
+    message = {"type": "http.response.start", "status": 200, "headers": headers}
+    coroutine = web.security_headers(Settings())(message, {"scheme": "https"})  # type: ignore[arg-type]
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        pass
+    names = [name for name, _ in headers]
+    expected = {*web.HEADERS, "vary", "cache-control", "set-cookie", "strict-transport-security"}
+    assert len(names) == len(set(names)) and set(names) == {name.encode() for name in expected}
+    found = dict(headers)
+    assert found[b"vary"] == b"Accept-Language,Accept-Encoding" and found[b"cache-control"] == b"no-store"
+    assert found[b"referrer-policy"] == b"same-origin"  # set by the answer: kept
+    assert found[b"strict-transport-security"] == web.HSTS.encode()  # over HTTPS: Kring's
+    assert found[b"content-security-policy"] == web.CSP.encode()
+
+
 def fill(skeleton: str, **values: object) -> Markup:
     """What sw.js does with a skeleton: each slot gets its value, escaped, or a filled skeleton as it is."""
     return Markup(re.sub("\u27e6(\\w+)\u27e7", lambda m: str(escape(values[m[1]])), skeleton))  # noqa: S704

@@ -94,7 +94,6 @@ def environment(settings: Settings) -> Environment:
         cards=cards,
         sms_link=sms_link,
         place_choices=place_choices,
-        filter_form=filter_form,
         print_crisis=print_crisis,
     )
     # The icons' macros (partials/_icons.html) for every template, made once: an `{% import %}` in each template
@@ -199,19 +198,21 @@ def fieldset(env: Environment, snapshot: Snapshot, results: Results, lang: str, 
     )
 
 
-@pass_context
-def filter_form(context: Context, results: Results, problems: list[search.ParamError]) -> Markup:
+def filter_form(
+    env: Environment, snapshot: Snapshot, lang: str, results: Results, problems: list[search.ParamError]
+) -> str:
     """The listing's form of filters (partials/_filter_form.html), about half of rendering the listing page when
     it was rendered whole for each request. Now it is rendered once per data version, language and layout of the
     facets, and what the request chose is filled into its slots."""
-    env, snapshot, lang, filters = context.environment, context["snapshot"], context["lang"], results.filters
+    filters = results.filters
     key = (snapshot.version, lang, snapshot.facets.layout)
     parts = _FORMS.get(key)
     if parts is None:
         template = env.get_template("partials/_filter_form.html")
         # The places are a slot too: their names come from data files, and only our own texts are split at SLOT.
         places = slot("places")
-        html = template.render(lang=lang, L=context["L"], snapshot=snapshot, slot=slot, place_choices=lambda _: places)
+        L = i18n.labels_in(lang)
+        html = template.render(lang=lang, L=L, snapshot=snapshot, slot=slot, place_choices=lambda _: places)
         parts = _FORMS[key] = html.split(SLOT)
 
     def told(_: str) -> str:
@@ -224,7 +225,7 @@ def filter_form(context: Context, results: Results, problems: list[search.ParamE
         chosen = any(facet.param in filters.lists for facet in snapshot.facets.section(section))
         return " open" if chosen or (section == "when" and filters.soon) else ""
 
-    html = fill(
+    return fill(
         parts,
         {
             "problems": told,
@@ -238,7 +239,6 @@ def filter_form(context: Context, results: Results, problems: list[search.ParamE
             "places": lambda _: mark_place(place_options_html(env, snapshot, lang), snapshot, filters.near),
         },
     )
-    return Markup(html)  # noqa: S704 (our own rendered, escaped template; each filler escapes its text)
 
 
 _PRINT_CRISIS: LRUCache[tuple[str, str, str, str], str] = LRUCache(maxsize=64)
@@ -247,15 +247,25 @@ _PRINT_CRISIS: LRUCache[tuple[str, str, str, str], str] = LRUCache(maxsize=64)
 @pass_context
 def print_crisis(context: Context, sections: list[Any]) -> Markup:
     """The crisis numbers a printed page keeps (partials/_print_crisis.html), from routes/pages.py
-    crisis_sections(): they follow from the data version and the country put first, so they are rendered once for
-    each, per language and origin (the full link to the crisis page)."""
-    lang, origin = context["lang"], context["public_url"] or context["origin"]
-    key = (context["snapshot"].version, lang, sections[0].country, origin)
+    crisis_sections()."""
+    origin = context["public_url"] or context["origin"]
+    html = print_crisis_html(
+        context.environment, context["snapshot"].version, context["lang"], origin, sections[0].country, lambda: sections
+    )
+    return Markup(html)  # noqa: S704 (our own rendered, escaped template)
+
+
+def print_crisis_html(
+    env: Environment, version: str, lang: str, origin: str, first: str, sections: Callable[[], list[Any]]
+) -> str:
+    """The printed crisis numbers follow from the data version and the country put `first`, so they are rendered
+    once for each, per language and origin (the full link to the crisis page); `sections` gives them, when needed."""
+    key = (version, lang, first, origin)
     html = _PRINT_CRISIS.get(key)
     if html is None:
-        template = context.environment.get_template("partials/_print_crisis.html")
-        html = _PRINT_CRISIS[key] = template.render(lang=lang, sections=sections, origin=origin)
-    return Markup(html)  # noqa: S704 (our own rendered, escaped template)
+        template = env.get_template("partials/_print_crisis.html")
+        html = _PRINT_CRISIS[key] = template.render(lang=lang, sections=sections(), origin=origin)
+    return html
 
 
 def mark_place(html: str, snapshot: Snapshot, selected: str | None) -> Markup:
@@ -679,6 +689,71 @@ def page_context(request: Request, lang: str) -> dict[str, Any]:
         "path": request.url.path,
         "L": i18n.labels_in(lang),
     }
+
+
+# --- the listing page, kept with slots ----------------------------------------------------------
+
+_LISTING_PAGES: LRUCache[tuple[str, str, str], list[str]] = LRUCache(maxsize=16)
+
+
+def listing_page(
+    request: Request,
+    lang: str,
+    snapshot: Snapshot,
+    results: Results,
+    problems: list[search.ParamError],
+    shown: Shown,
+    first: str,
+    sections: Callable[[], list[Any]],
+) -> str:
+    """The listing page (pages/groups.html). Around its form and results, the page (base.html's head, header and
+    footer) is the same for every search in a language: it is rendered once per language and the settings it
+    prints (pages/_groups_shape.html), with a slot for each part that changes with the request. Those are filled in
+    for each request: the links to the page in the other languages, the origin, the form (filter_form()), the count,
+    the results (partials/_results.html, rendered) and the printed crisis numbers (print_crisis_html(), `first`
+    country first)."""
+    env: Environment = request.app.template_engine.engine  # type: ignore[attr-defined]
+    page = page_context(request, lang)
+    public_url = env.globals["public_url"]
+    key = (lang, public_url, env.globals["exit_url"])
+    parts = _LISTING_PAGES.get(key)
+    if parts is None:
+        html = env.get_template("pages/_groups_shape.html").render(
+            {
+                **page,
+                "switch": [(code, name, slot("switch", code)) for code, name, _ in page["switch"]],
+                "alternates": [(code, slot("alternate", code)) for code, _ in page["alternates"]],
+                "origin": slot("origin"),
+                "shown": Shown(count=slot("count"), start="", page="", previous="", next=""),
+                "filter_form": lambda *_: slot("form"),
+                "print_crisis": lambda *_: slot("print_crisis"),
+                "results": None,
+                "problems": None,
+                "sections": None,
+                "snapshot": snapshot,
+                "slot": slot,
+            }
+        )
+        parts = _LISTING_PAGES[key] = html.split(SLOT)
+    urls = {code: url for code, _, url in page["switch"]} | dict(page["alternates"])
+    origin = page["origin"]
+    results_html = env.get_template("partials/_results.html").render(
+        {**page, "results": results, "shown": shown, "snapshot": snapshot}
+    )
+    return fill(
+        parts,
+        {
+            "switch": lambda code: str(escape(urls[code])),
+            "alternate": lambda code: str(escape(urls[code])),
+            "origin": lambda _: str(escape(origin)),
+            "count": lambda _: str(escape(shown.count)),
+            "form": lambda _: filter_form(env, snapshot, lang, results, problems),
+            "results": lambda _: results_html,
+            "print_crisis": lambda _: print_crisis_html(
+                env, snapshot.version, lang, public_url or origin, first, sections
+            ),
+        },
+    )
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -116,11 +116,11 @@ async def _call(app: Any, scope: dict[str, Any]) -> tuple[int, dict[bytes, bytes
 def test_a_crowd_on_a_page_not_kept_yet_has_it_rendered_once(client, monkeypatch) -> None:
     import asyncio
 
-    from server.routes import pages
+    from server import web
 
     renders = []
-    render = pages.render
-    monkeypatch.setattr(pages, "render", lambda *args, **kwargs: renders.append(args[2]) or render(*args, **kwargs))
+    listing_page = web.listing_page
+    monkeypatch.setattr(web, "listing_page", lambda *args: renders.append(args[1]) or listing_page(*args))
     client.app.page_cache.clear()
 
     async def crowd() -> list[tuple[int, dict[bytes, bytes], bytes]]:
@@ -128,7 +128,7 @@ def test_a_crowd_on_a_page_not_kept_yet_has_it_rendered_once(client, monkeypatch
         return await asyncio.gather(*(_call(client.app, scope) for _ in range(30)))
 
     answers = client.blocking_portal.call(crowd)
-    assert renders == ["pages/groups.html"]  # one render; the 29 others waited for it and took its answer
+    assert renders == ["nl"]  # one render; the 29 others waited for it and took its answer
     assert {(status, body) for status, _, body in answers} == {(200, answers[0][2])}
 
     # An answer that is not kept (an error) is rendered for each request that waited: none is left without one.

@@ -450,3 +450,45 @@ def test_a_card_is_what_its_template_draws(tmp_path: Path) -> None:
                     looks.add((stale, bool(fields.themes)))
         assert looks == {(True, True), (True, False), (False, True), (False, False)}
         assert "Praat &amp; &#34;zo&#34; &lt;samen&gt;" in c.get("/nl/groups").text
+
+
+def test_the_listing_page_is_what_its_template_draws(tmp_path: Path, monkeypatch) -> None:
+    # web.listing_page() fills the page's shape (pages/_groups_shape.html, rendered once per language and settings)
+    # instead of rendering pages/groups.html for each search: each answer must be the whole template's rendering,
+    # in each language, with filters, problems, a later page, a place, markup characters in the address, and with
+    # and without a configured public origin.
+    data = fixtures.dataset()
+    db = build_db(tmp_path / "k.sqlite", data)
+    compared = []
+    listing_page = web.listing_page
+
+    def both(request, lang, snapshot, results, problems, shown, first, sections) -> str:
+        env = request.app.template_engine.engine
+        assert sections()[0].country == first
+        whole = env.get_template("pages/groups.html").render(
+            **web.page_context(request, lang),
+            results=results,
+            problems=problems,
+            snapshot=snapshot,
+            shown=shown,
+            sections=sections(),
+            filter_form=lambda r, p: Markup(web.filter_form(env, snapshot, lang, r, p)),  # noqa: S704 (our markup)
+        )
+        html = listing_page(request, lang, snapshot, results, problems, shown, first, sections)
+        assert html == whole, request.url
+        compared.append(str(request.url))
+        return html
+
+    monkeypatch.setattr(web, "listing_page", both)
+    queries = ("", "kind=support_group", 'q=<b>"praat"&x=1', "page=2", "near=be-gent", "day=someday&kind=nope")
+    for public_url in ("", "https://kring.example"):
+        app = create_app(Settings(db=db, public_url=public_url))
+        with TestClient(app, base_url=BASE_URL) as c:
+            for lang in LANGS:
+                for query in queries:
+                    app.page_cache.clear()
+                    page = c.get(f"/{lang}/groups?{query}")
+                    assert (
+                        page.status_code == 200 and f'hreflang="x-default" href="{public_url or BASE_URL}' in page.text
+                    )
+    assert len(compared) == 2 * len(LANGS) * len(queries)

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Request, Response, Router, get
+from litestar import MediaType, Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -67,18 +67,19 @@ async def groups(
     database: NamedDependency[Database],
     snapshot: NamedDependency[Snapshot],
     chosen: NamedDependency[Chosen],
-) -> Template:
+) -> Response[str]:
     results = await snapshot.search(database, chosen.filters)
-    return render(
+    html = web.listing_page(
         request,
         lang,
-        "pages/groups.html",
-        results=results,
-        problems=chosen.problems,
-        snapshot=snapshot,
-        shown=shown(lang, results),
-        sections=crisis_sections(snapshot.crisis_lines),
+        snapshot,
+        results,
+        chosen.problems,
+        shown(lang, results),
+        FIRST_COUNTRY,
+        lambda: crisis_sections(snapshot.crisis_lines),
     )
+    return Response(html, media_type=MediaType.HTML)
 
 
 @get("/groups/results", name="results")
@@ -179,6 +180,7 @@ def calendar_problem(request: Request, lang: str, status: int, listing: Listing,
 URGENT: tuple[models.LineKind, ...] = ("emergency", "suicide")
 COUNTRIES: tuple[models.Country, ...] = typing.get_args(models.Country)
 KINDS: tuple[models.LineKind, ...] = typing.get_args(models.LineKind)
+FIRST_COUNTRY: models.Country = "BE"  # the crisis lines shown first when the visitor chose no country
 
 
 class CountryLines(NamedTuple):
@@ -187,7 +189,7 @@ class CountryLines(NamedTuple):
     others: list[tuple[models.LineKind, list[models.CrisisLine]]]
 
 
-def crisis_sections(lines: list[models.CrisisLine], first: models.Country = "BE") -> list[CountryLines]:
+def crisis_sections(lines: list[models.CrisisLine], first: models.Country = FIRST_COUNTRY) -> list[CountryLines]:
     """Each country's lines by kind, in data order, `first` country first; a paired line shows only with its pair."""
     ids = {line.id for line in lines}
     shown = [line for line in lines if line.pair is None or line.pair in ids]
@@ -208,11 +210,11 @@ def chosen_country(request: Request) -> tuple[models.Country, str | None]:
     """
     asked = request.query_params.get("country")
     if asked is None:
-        return "BE", None
+        return FIRST_COUNTRY, None
     for country in COUNTRIES:
         if asked.upper() == country:
             return country, None
-    return "BE", asked[:40]
+    return FIRST_COUNTRY, asked[:40]
 
 
 @get("/crisis", name="crisis")

@@ -1,16 +1,15 @@
-"""What handlers are given by Litestar's dependency injection and guards: the database, the catalog's current
-snapshot, the settings, the filters of a listing request, and the check that a page's language is one Kring speaks."""
+"""What handlers are given by Litestar's dependency injection: the database, the catalog's current snapshot, the
+settings, the filters of a listing request; and the check, before each /{lang}/ request, that its language is one
+Kring speaks."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from litestar import Request
-from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
-from litestar.handlers import BaseRouteHandler
 
 from server import i18n, search
 from server.catalog import Snapshot
@@ -31,9 +30,11 @@ def chosen(request: Request, snapshot: NamedDependency[Snapshot]) -> Chosen:
     return Chosen(*search.parse_filters(items, place_ids=snapshot.places, registry=snapshot.facets))
 
 
-async def known_language(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """A guard for /{lang}/…: a language Kring does not speak is a page that does not exist."""
-    if connection.path_params.get("lang") not in i18n.KNOWN_LOCALES:
+async def known_language(request: Request) -> None:
+    """Before each request to /{lang}/…: a language Kring does not speak is a page that does not exist.
+
+    A hook, not a guard: Litestar copies the route handler for each guard it calls, about 0.02 ms a request."""
+    if request.path_params.get("lang") not in i18n.KNOWN_LOCALES:
         raise NotFoundException("No such page")
 
 

@@ -298,6 +298,6 @@ def sources(snapshot: NamedDependency[Snapshot]) -> list[tuple[str, str]]:
 router = Router(
     path="/{lang:str}",
     route_handlers=[home, groups, results, group, crisis, start_helper, guides, guide, saved, offline, about],
-    guards=[known_language],
+    before_request=known_language,
     include_in_schema=False,
 )

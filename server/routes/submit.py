@@ -147,6 +147,6 @@ async def reported(
 router = Router(
     path="/{lang:str}",
     route_handlers=[submit_form, meeting_row, submit_send, submit_thanks, report, reported],
-    guards=[known_language],
+    before_request=known_language,
     include_in_schema=False,
 )

@@ -109,7 +109,14 @@ def test_pages_are_really_translated(client) -> None:
 
 
 def test_unknown_language_or_page_is_a_404_page_not_a_500(client) -> None:
-    for url in ("/de/", "/xx/groups", "/xx/submit", "/en/nothing", "/en/groups/no-such-group", "/api/v1/groups/no-such"):
+    for url in (
+        "/de/",
+        "/xx/groups",
+        "/xx/submit",
+        "/en/nothing",
+        "/en/groups/no-such-group",
+        "/api/v1/groups/no-such",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
     page = soup(client.get("/fr/groups/no-such-group").text)

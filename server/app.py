@@ -19,7 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.file import FileStore
 from litestar.template import TemplateConfig
-from litestar.types import Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
 from server import db, deps, web, worker
 from server.cache import CACHE_CONTROL, PageCache, if_none_match, not_modified
@@ -34,7 +34,7 @@ RENDERS = 4
 
 
 class Kring(Litestar):
-    """Litestar, with the public page cache (server/cache.py) answering before routing."""
+    """Litestar, with the public page cache (server/cache.py) answering before routing, and HEAD answered as GET."""
 
     page_cache: PageCache
     hosts: tuple[str, ...]
@@ -53,6 +53,10 @@ class Kring(Litestar):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            # Litestar's @get serves no HEAD (405), yet link checkers, monitors and caches ask with it, and RFC 9110
+            # §9.1 wants it wherever GET is: the GET's answer, its headers kept (Content-Length, ETag), no body.
+            scope, send = {**scope, "method": "GET"}, without_body(send)
         if scope["type"] == "http" and not self.allowed_host(scope):
             headers = [(b"content-type", b"text/plain"), *self.headers]
             await send({"type": "http.response.start", "status": 400, "headers": headers})
@@ -96,6 +100,18 @@ class Kring(Litestar):
             return
         await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def without_body(send: Send) -> Send:
+    """A send that passes an answer's start on and keeps its body back (an answer to HEAD)."""
+
+    async def head_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await send(message)
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return head_send
 
 
 async def throttled(request: Request) -> bool:

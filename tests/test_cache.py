@@ -7,6 +7,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
+import anyio
 from litestar.testing import TestClient
 
 from server import db, loader
@@ -220,3 +221,57 @@ def test_a_few_renders_at_a_time_and_kept_pages_answered_meanwhile(client, monke
     assert statuses == [200] * 13
     assert most == app_module.RENDERS  # never more at once, and the semaphore was used to the full
     assert order.index("/en/crisis") < len(order) - app_module.RENDERS  # the kept page did not wait its turn
+
+
+def test_head_is_answered_as_get_without_its_body(client) -> None:
+    """Link checkers, monitors and caches ask with HEAD: the same status and headers as GET, and no body."""
+    client.app.page_cache.clear()
+    asset = client.get("/nl/about").text.split('href="/static/', 1)[1].split('"', 1)[0]
+    for path in ("/nl/groups?kind=support_group", "/fr/crisis", "/api/v1/groups", f"/static/{asset}", "/en/nope"):
+        for _ in range(2):  # rendered first, then from the page cache
+            head = client.head(path, headers={"accept-encoding": "br"})
+            get = client.get(path, headers={"accept-encoding": "br"})
+            assert head.status_code == get.status_code != 405, path
+            assert head.content == b"" and get.content, path
+            drop = {"date", "content-length"} if get.status_code == 404 else {"date"}
+            assert {k: v for k, v in head.headers.items() if k not in drop} == {
+                k: v for k, v in get.headers.items() if k not in drop
+            }, path
+    # HEAD is answered as GET only: an address that takes POST alone still says so.
+    assert client.head("/moderate/sign-out").status_code == client.get("/moderate/sign-out").status_code == 405
+
+
+def test_an_answer_to_head_sends_no_body_at_all(fixture_db: Path) -> None:
+    """What the app itself sends to the server for a HEAD (the test client drops a HEAD's body on its own)."""
+
+    async def sent(app: Any, method: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            messages.append(message)
+
+        host = BASE_URL.split("//", 1)[1].encode()
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+            "path": "/en/groups", "raw_path": b"/en/groups", "query_string": b"", "root_path": "",
+            "headers": [(b"host", host)], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+        }  # fmt: skip
+        await app(scope, receive, send)
+        return messages
+
+    async def both() -> tuple[list[dict[str, Any]], ...]:
+        app = create_app(Settings(db=fixture_db))
+        async with app.lifespan():
+            return await sent(app, "HEAD"), await sent(app, "GET"), await sent(app, "HEAD")
+
+    first, get, kept = anyio.run(both)
+    body = b"".join(m.get("body", b"") for m in get if m["type"] == "http.response.body")
+    assert get[0]["status"] == 200 and b"<html" in body
+    for head in (first, kept):
+        assert [m["type"] for m in head] == ["http.response.start", "http.response.body"]
+        assert head[0]["status"] == 200 and head[1] == {"type": "http.response.body", "body": b"", "more_body": False}
+        content_length = dict(head[0]["headers"])[b"content-length"]
+        assert int(content_length) == len(body)

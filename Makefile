@@ -5,21 +5,24 @@ BIN := $(VENV)/bin
 LOCALES := nl fr
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check setup test-setup load translations messages bench lighthouse hsds-valid chromium deploy-tools wrk images clean
+.PHONY: run test check lint setup test-setup load translations messages bench lighthouse hsds-valid chromium deploy-tools wrk images clean
 .DEFAULT_GOAL := run
 
 run: setup load
 	$(BIN)/kring serve
 
-test: test-setup chromium deploy-tools
+# The whole suite starts with the lint and format check, so that CI (which runs this) fails on them too.
+test: test-setup chromium deploy-tools lint
 	$(BIN)/python -m pytest
 	$(BIN)/python -m tests.crash
 
 # Fast feedback (under a minute): ruff's lint and format check, then the tests that need no browser.
-check: test-setup
+check: test-setup lint
+	$(BIN)/python -m pytest -q --ignore=tests/browser
+
+lint: test-setup
 	$(BIN)/ruff check server tests bench web
 	$(BIN)/ruff format --check server tests bench web
-	$(BIN)/python -m pytest -q --ignore=tests/browser
 
 bench: test-setup load chromium wrk
 	$(BIN)/python -m bench

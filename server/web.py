@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
@@ -491,17 +492,16 @@ def when_short(lang: str, when: When) -> str:
 _NEXT_LINES: LRUCache[tuple[str, dt.datetime | None, bool], str] = LRUCache(maxsize=4096)
 
 
-def next_line(context: Context, item: Listing, today: dt.date) -> str:
+def next_line(env: Environment, lang: str, item: Listing, today: dt.date) -> str:
     """The card's line on the listing's next date from `today`; '' when it has no meetings (markup)."""
     if not item.group.meetings:
         return ""
-    lang = context["lang"]
     upcoming = item.next_date(today)
     key = (lang, upcoming.starts, upcoming.timed) if upcoming else (lang, None, False)
     html = _NEXT_LINES.get(key)
     if html is None:
         when = when_short(lang, upcoming) if upcoming else ""
-        template = context.environment.get_template("partials/_card_next.html")
+        template = env.get_template("partials/_card_next.html")
         html = _NEXT_LINES[key] = template.render(lang=lang, when=when).strip()
     return html
 
@@ -542,43 +542,73 @@ def checked_on(day: dt.date, lang: str) -> str:
     return i18n.date(day, lang, "medium")
 
 
-# Rendered cards by (data version, listing, language, stale, day): bounded, and kept apart from the records. A
-# card keeps two texts: with where it meets and its distance still to put in (they change with the visitor's
-# place), and finished, as a listing with no place chosen shows it.
-_CARDS: LRUCache[tuple[str, str, str, bool, dt.date], tuple[str, str]] = LRUCache(maxsize=30_000)
+# Rendered cards by (data version, listing, language, stale, day), the least recently used going first: a card
+# keeps two texts: with where it meets and its distance still to put in (they change with the visitor's place), and
+# finished, as a listing with no place chosen shows it. An OrderedDict (the LRU of the collections docs), not
+# cachetools': a page looks up 20 cards, and cachetools' Python-level lookups were a fortieth of an uncached
+# listing request (a py-spy profile of bench/crowd.py's URLs).
+CARDS_KEPT = 30_000
+_CARDS: OrderedDict[tuple[str, str, str, bool, dt.date], tuple[str, str]] = OrderedDict()
 
 
-@pass_context
-def card(context: Context, item: Listing, distance: float | None, stale: bool) -> Markup:
+class CardsFor(NamedTuple):
+    """What the cards of one page share: read from the template's context once, not for each card."""
+
+    env: Environment
+    lang: str
+    version: str
+    today: dt.date
+    near: models.KnownPlace | None  # the place the visitor chose to be near
+
+    @classmethod
+    def of(cls, context: Context) -> CardsFor:
+        snapshot, results = context["snapshot"], context["results"]
+        near = snapshot.places[results.filters.near] if results.filters.near else None
+        return cls(context.environment, context["lang"], snapshot.version, results.today, near)
+
+
+def card_html(page: CardsFor, item: Listing, distance: float | None, stale: bool) -> str:
     """A listing's card: made once per data version, language, freshness and day (the next date changes with the
     day) by filling the card's shape (card_shape()) with the listing's words, escaped as the template escapes them
     (rendering the template for each listing took 40 times as long); where it meets and the distance, which change
     with the visitor's place, are put in after."""
-    lang, results = context["lang"], context["results"]
-    key = (context["snapshot"].version, item.group.id, lang, stale, results.today)
+    key = (page.version, item.group.id, page.lang, stale, page.today)
     kept = _CARDS.get(key)
     if kept is None:
-        fields = card_fields(item, lang)
-        shape = card_shape(context.environment, lang, stale)
-        fillers: dict[str, Callable[[str], str]] = {
-            name: (lambda _, text=getattr(fields, name): str(escape(text)))
-            for name in ("id", "name", "kind", "checked")
-        }
-        fillers |= {
-            "where": lambda _: fields.where,
-            "distance": lambda _: _DISTANCE,
-            "next": lambda _: next_line(context, item, results.today),
-            "themes": lambda _: shape.between_themes.join(str(escape(theme)) for theme in fields.themes),
-        }
-        html = fill(shape.themed if fields.themes else shape.plain, fillers)
-        finished = html.replace(_WHERE, str(escape(card_where(item, lang, None)))).replace(_DISTANCE, "")
-        kept = _CARDS[key] = (html, finished)
+        kept = _CARDS[key] = new_card(page, item, stale)
+        if len(_CARDS) > CARDS_KEPT:
+            _CARDS.popitem(last=False)
+    else:
+        _CARDS.move_to_end(key)
     html, finished = kept
-    if distance is None:
-        return Markup(finished)  # noqa: S704 (our own rendered, escaped template)
-    near = context["snapshot"].places[results.filters.near]
-    html = html.replace(_WHERE, str(escape(card_where(item, lang, near))))
-    return Markup(html.replace(_DISTANCE, str(escape(away(lang, decimal(distance, lang))))))  # noqa: S704
+    if distance is None or page.near is None:
+        return finished
+    html = html.replace(_WHERE, str(escape(card_where(item, page.lang, page.near))))
+    return html.replace(_DISTANCE, str(escape(away(page.lang, decimal(distance, page.lang)))))
+
+
+def new_card(page: CardsFor, item: Listing, stale: bool) -> tuple[str, str]:
+    """A card's two texts (card_html()): with its place and distance to fill in, and finished without them."""
+    lang = page.lang
+    fields = card_fields(item, lang)
+    shape = card_shape(page.env, lang, stale)
+    fillers: dict[str, Callable[[str], str]] = {
+        name: (lambda _, text=getattr(fields, name): str(escape(text))) for name in ("id", "name", "kind", "checked")
+    }
+    fillers |= {
+        "where": lambda _: fields.where,
+        "distance": lambda _: _DISTANCE,
+        "next": lambda _: next_line(page.env, lang, item, page.today),
+        "themes": lambda _: shape.between_themes.join(str(escape(theme)) for theme in fields.themes),
+    }
+    html = fill(shape.themed if fields.themes else shape.plain, fillers)
+    return html, html.replace(_WHERE, str(escape(card_where(item, lang, None)))).replace(_DISTANCE, "")
+
+
+@pass_context
+def card(context: Context, item: Listing, distance: float | None, stale: bool) -> Markup:
+    """One listing's card, for a template (card_html())."""
+    return Markup(card_html(CardsFor.of(context), item, distance, stale))  # noqa: S704 (our own, escaped)
 
 
 # What the listing's list writes between two cards: each on its own line, indented as the <ol> in _results.html.
@@ -589,7 +619,10 @@ BETWEEN_CARDS = "\n    "
 def cards(context: Context, results: Results) -> Markup:
     """The cards of a page of results (partials/_results.html), in one call instead of a template call per card
     (Jinja's call machinery each time): with 20 cards a page, that was a visible part of a results fragment."""
-    html = BETWEEN_CARDS.join(card(context, item, distance, results.is_stale(item)) for item, distance in results.items)
+    page = CardsFor.of(context)
+    html = BETWEEN_CARDS.join(
+        card_html(page, item, distance, results.is_stale(item)) for item, distance in results.items
+    )
     return Markup(html)  # noqa: S704 (our own rendered, escaped cards)
 
 
@@ -737,9 +770,7 @@ def listing_page(
         parts = _LISTING_PAGES[key] = html.split(SLOT)
     urls = {code: url for code, _, url in page["switch"]} | dict(page["alternates"])
     origin = page["origin"]
-    results_html = env.get_template("partials/_results.html").render(
-        {**page, "results": results, "shown": shown, "snapshot": snapshot}
-    )
+    results_html = results_part(env, "partials/_results.html", lang, snapshot, results, shown)
     return fill(
         parts,
         {
@@ -754,6 +785,13 @@ def listing_page(
             ),
         },
     )
+
+
+def results_part(env: Environment, template: str, lang: str, snapshot: Snapshot, results: Results, shown: Shown) -> str:
+    """The results (partials/_results.html), or the fragment htmx swaps in (partials/_results_fragment.html): they
+    print nothing of the page around them, so they are rendered with what they print only (the page's context,
+    its links in the other languages among them, was a fiftieth of an uncached results fragment)."""
+    return env.get_template(template).render(lang=lang, snapshot=snapshot, results=results, shown=shown)
 
 
 # --- errors ---------------------------------------------------------------------------------

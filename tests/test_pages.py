@@ -450,7 +450,7 @@ def test_a_card_is_what_its_template_draws(tmp_path: Path) -> None:
                         lang=lang,
                         card=fields,
                         distance=web.away(lang, web.decimal(distance, lang)) if near else "",
-                        next=Markup(web.next_line(context, item, results.today)),  # noqa: S704 (our own markup)
+                        next=Markup(web.next_line(env, lang, item, results.today)),  # noqa: S704 (our own markup)
                         stale=stale,
                     )
                     assert web.card(context, item, distance, stale) == expected, (lang, item.group.id)

@@ -89,18 +89,12 @@ async def results(
     database: NamedDependency[Database],
     snapshot: NamedDependency[Snapshot],
     chosen: NamedDependency[Chosen],
-) -> Template:
+) -> Response[str]:
     """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
     found = await snapshot.search(database, chosen.filters)
-    return render(
-        request,
-        lang,
-        "partials/_results_fragment.html",
-        results=found,
-        snapshot=snapshot,
-        shown=shown(lang, found),
-        push_url=page_url(lang, found.filters),
-    )
+    env = request.app.template_engine.engine  # type: ignore[attr-defined]
+    html = web.results_part(env, "partials/_results_fragment.html", lang, snapshot, found, shown(lang, found))
+    return Response(html, media_type=MediaType.HTML, headers={"HX-Push-Url": page_url(lang, found.filters)})
 
 
 ICS = ".ics"

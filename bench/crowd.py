@@ -6,7 +6,8 @@ For every candidate (an ASGI server, its workers and its queue), on the same mac
   per pass; 10,000 are more than the page cache keeps, so a second pass finds none of them either), after a
   warm-up on 10,000 other URLs (a server that has been up a while: its cards and word caches are filled) and
   once the server has finished the warm-up's last requests (settle()).
-The last candidate is `kring serve` itself, as the Procfile runs it; the first is the setup before issue 15.
+The last candidate is `kring serve` itself, as the Procfile runs it (its varied URLs three times, judged on the
+median p99); the first is the setup before issue 15.
 Only 127.0.0.1 is loaded, each wrk run is bounded in time (BENCH_CROWD_SECONDS, default 15).
 """
 
@@ -34,6 +35,7 @@ BIN = Path(sys.executable).parent
 PATHS = ("/nl/groups", "/nl/groups/results?kind=support_group", "/nl/crisis", "/api/v1/groups")
 VARIED = 10_000
 CACHED_P99_MS, VARIED_P99_MS = 100, 250  # DESIGN.md §7
+VERDICT_PASSES = 3  # runs of the varied URLs for `kring serve`
 
 
 class Candidate(NamedTuple):
@@ -151,8 +153,12 @@ def settle(base: str, rounds: int = 100) -> float:
     return time.perf_counter() - start
 
 
-def measure_one(candidate: Candidate, real: Path, many: Path, files: dict[str, Path], tmp: Path) -> list[Figures]:
-    figures = []
+def measure_one(
+    candidate: Candidate, real: Path, many: Path, files: dict[str, Path], tmp: Path, passes: int = 1
+) -> tuple[list[Figures], list[Figures]]:
+    """The four cached paths on the real data, then `passes` runs of the varied URLs on 10,000 listings."""
+    cached: list[Figures] = []
+    varied: list[Figures] = []
     for database, paths in ((real, PATHS), (many, None)):
         with ExitStack() as stack:
             port = free_port()
@@ -162,14 +168,15 @@ def measure_one(candidate: Candidate, real: Path, many: Path, files: dict[str, P
             if paths:
                 for path in paths:
                     warm(base + path)
-                    figures.append(wrk(base + path))
-                    print(f"  {path:<40} {figures[-1].line()}", flush=True)
-            else:
-                wrk(base, ROOT / "bench/varied.lua", files["warm"], seconds=max(5, SECONDS * 2 // 3))
-                print(f"  (the warm-up's last requests were done {settle(base):.1f} s after it)", flush=True)
-                figures.append(wrk(base, ROOT / "bench/varied.lua", files["varied"]))
-                print(f"  {f'{VARIED:,} varied URLs, 10,000 listings':<40} {figures[-1].line()}", flush=True)
-    return figures
+                    cached.append(wrk(base + path))
+                    print(f"  {path:<40} {cached[-1].line()}", flush=True)
+                continue
+            wrk(base, ROOT / "bench/varied.lua", files["warm"], seconds=max(5, SECONDS * 2 // 3))
+            for _ in range(passes):
+                print(f"  (the last requests before were done {settle(base):.1f} s after them)", flush=True)
+                varied.append(wrk(base, ROOT / "bench/varied.lua", files["varied"]))
+                print(f"  {f'{VARIED:,} varied URLs, 10,000 listings':<40} {varied[-1].line()}", flush=True)
+    return cached, varied
 
 
 def measure() -> list[Row]:
@@ -191,14 +198,19 @@ def measure() -> list[Row]:
         )
         for candidate in CANDIDATES:
             print(f"\n{candidate.name}: {' '.join(candidate.command[1:])}", flush=True)
-            figures = measure_one(candidate, real, many, files, tmp)
-            cached, varied = figures[:-1], figures[-1]
+            final = candidate is CANDIDATES[-1]
+            # The shared machine's speed changes from one run to the next, and once in a while it stalls for a second
+            # or two: `kring serve` (the verdict) runs the varied URLs three times and is judged on the median p99;
+            # every run is printed, and every timeout and error counts.
+            cached, varied_runs = measure_one(candidate, real, many, files, tmp, passes=VERDICT_PASSES if final else 1)
+            figures = cached + varied_runs
+            varied = sorted(varied_runs, key=lambda f: f.p99_ms)[len(varied_runs) // 2]
             worst = max(f.p99_ms for f in cached)
             failed = sum(f.timeouts + f.errors for f in figures)
             starved = [f for f in figures if f.busy < 0.8 * CONNECTIONS]
             if starved:
                 print(f"  connections left unanswered in {len(starved)} run(s): their p99 is not the crowd's")
-            final = candidate is CANDIDATES[-1]
+            p99s = ", ".join(f"{f.p99_ms:.0f}" for f in varied_runs)
             rows.append(
                 (
                     f"crowd, {candidate.name}: cached pages, p99 (worst of 4)",
@@ -209,7 +221,8 @@ def measure() -> list[Row]:
             )
             rows.append(
                 (
-                    f"crowd, {candidate.name}: {VARIED:,} varied URLs, p99",
+                    f"crowd, {candidate.name}: {VARIED:,} varied URLs, p99"
+                    + (f" (median of {len(varied_runs)}: {p99s})" if len(varied_runs) > 1 else ""),
                     f"{varied.p99_ms:.0f} ms",
                     f"<= {VARIED_P99_MS} ms",
                     varied.p99_ms <= VARIED_P99_MS if final else None,

@@ -193,10 +193,13 @@ def fieldset(env: Environment, snapshot: Snapshot, results: Results, lang: str, 
         parts = _FIELDSETS[key] = html.split(SLOT)
     selected = results.filters.selected(facet.param)
     counts = results.counts.get(facet.param, {})
-    return fill(
-        parts,
-        {"checked": lambda value: " checked" if value in selected else "", "count": lambda v: str(counts.get(v, 0))},
-    )
+    # fill() with its two fillers written out: this runs for about 150 slots a page (a lambda call each was a
+    # thirtieth of an uncached listing page).
+    out = parts[:]
+    for i in range(1, len(out), 2):
+        name, _, value = out[i].partition(":")
+        out[i] = str(counts.get(value, 0)) if name == "count" else " checked" if value in selected else ""
+    return "".join(out)
 
 
 def filter_form(

@@ -193,8 +193,8 @@ def fieldset(env: Environment, snapshot: Snapshot, results: Results, lang: str, 
         parts = _FIELDSETS[key] = html.split(SLOT)
     selected = results.filters.selected(facet.param)
     counts = results.counts.get(facet.param, {})
-    # fill() with its two fillers written out: this runs for about 150 slots a page (a lambda call each was a
-    # thirtieth of an uncached listing page).
+    # fill() with its two fillers written out: this runs for about 170 slots a page, and a lambda call for each
+    # made the form of filters take 74 µs instead of 60.
     out = parts[:]
     for i in range(1, len(out), 2):
         name, _, value = out[i].partition(":")

@@ -727,6 +727,12 @@ def page_context(request: Request, lang: str) -> dict[str, Any]:
     }
 
 
+def jinja(request: Request) -> Environment:
+    """The app's Jinja environment (the one its template engine renders with), for the parts rendered here."""
+    env: Environment = request.app.template_engine.engine  # type: ignore[attr-defined]
+    return env
+
+
 # --- the listing page, kept with slots ----------------------------------------------------------
 
 _LISTING_PAGES: LRUCache[tuple[str, str, str], list[str]] = LRUCache(maxsize=16)
@@ -748,7 +754,7 @@ def listing_page(
     for each request: the links to the page in the other languages, the origin, the form (filter_form()), the count,
     the results (partials/_results.html, rendered) and the printed crisis numbers (print_crisis_html(), `first`
     country first)."""
-    env: Environment = request.app.template_engine.engine  # type: ignore[attr-defined]
+    env = jinja(request)
     page = page_context(request, lang)
     public_url = env.globals["public_url"]
     key = (lang, public_url, env.globals["exit_url"])

@@ -92,8 +92,9 @@ async def results(
 ) -> Response[str]:
     """The results fragment htmx swaps in; the browser's address becomes the listing page's URL."""
     found = await snapshot.search(database, chosen.filters)
-    env = request.app.template_engine.engine  # type: ignore[attr-defined]
-    html = web.results_part(env, "partials/_results_fragment.html", lang, snapshot, found, shown(lang, found))
+    html = web.results_part(
+        web.jinja(request), "partials/_results_fragment.html", lang, snapshot, found, shown(lang, found)
+    )
     return Response(html, media_type=MediaType.HTML, headers={"HX-Push-Url": page_url(lang, found.filters)})
 
 
